@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import {
+  type AwsClientSettings,
+  type Host,
+  type Logger,
+  PLUGIN_API_VERSION,
+  type SortOptions,
+} from "../sdk/index.ts";
+import { VERSION } from "../version.ts";
+import { compileJsonPath } from "./json-path.ts";
+import { retry, sleep } from "./retry.ts";
+
+/** What the run knows that a plugin's host exposes. */
+export interface HostOptions {
+  /** Plugin name, used to prefix log lines. */
+  pluginName: string;
+  dryRun: boolean;
+  signal: AbortSignal;
+  /** Folder that relative paths in config are resolved against. */
+  baseDir: string;
+  aws: AwsClientSettings;
+  /** Where log lines go. */
+  stderr: { write(text: string): unknown };
+  verbose?: boolean;
+  /** Shared across the plugins of a run; every temp dir made is removed by `disposeTempDirs`. */
+  tempDirs?: string[];
+}
+
+/** Builds the {@link Host} a plugin receives in `create()`. */
+export function createHost(options: HostOptions): Host {
+  const prefix = `[${options.pluginName}] `;
+  const log: Logger = {
+    debug: (message) => {
+      if (options.verbose) options.stderr.write(prefix + message + "\n");
+    },
+    info: (message) => options.stderr.write(prefix + message + "\n"),
+    warn: (message) => options.stderr.write(prefix + "warning: " + message + "\n"),
+  };
+  const tempDirs = options.tempDirs ?? [];
+  return {
+    api: PLUGIN_API_VERSION,
+    version: VERSION,
+    dryRun: options.dryRun,
+    signal: options.signal,
+    log,
+    aws: options.aws,
+    resolvePath: (path) => (isAbsolute(path) ? path : resolve(options.baseDir, path)),
+    jsonPath: compileJsonPath,
+    retry: (fn, retryOptions) => retry(fn, retryOptions, options.signal),
+    sleep: (ms) => sleep(ms, options.signal),
+    sort: <T>(items: AsyncIterable<T>, sortOptions: SortOptions<T>) =>
+      externalSort(items, sortOptions, tempDirs),
+    tempDir: async () => {
+      const dir = await mkdtemp(join(tmpdir(), "rehydrate-"));
+      tempDirs.push(dir);
+      return dir;
+    },
+  };
+}
+
+/** Removes the temp dirs handed out by hosts of a run. */
+export async function disposeTempDirs(tempDirs: string[]): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+async function* externalSort<T>(
+  items: AsyncIterable<T>,
+  options: SortOptions<T>,
+  tempDirs: string[],
+): AsyncIterable<T> {
+  const { externalSort: sort } = await import("../engine/external-sort.ts");
+  const dir = await mkdtemp(join(tmpdir(), "rehydrate-sort-"));
+  tempDirs.push(dir);
+  yield* sort(items, { ...options, dir });
+}

@@ -1,0 +1,411 @@
+/**
+ * The public plugin contract of rehydrate.
+ *
+ * This is the only module a plugin sees. Built-in plugins (`plugins/<name>/`) and runtime
+ * plugins (files in a plugin directory) are written against exactly this contract; a runtime
+ * plugin imports only *types* from here and gets every helper through the {@link Host} passed
+ * to `create()`, so it does not depend on where rehydrate is installed.
+ *
+ * A plugin is a plain object built with {@link defineSource} or {@link defineTarget}.
+ *
+ * @module
+ */
+
+/** The plugin API version this build of rehydrate speaks. A plugin declares it in `api`. */
+export const PLUGIN_API_VERSION = 1 as const;
+
+// ---------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An event in the shape EventBridge delivers to a rule target. Patterns match this object.
+ * Fields beyond the standard ones are kept as they are (EventBridge patterns may name them).
+ */
+export interface EventBridgeEvent {
+  version: string;
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  [field: string]: unknown;
+}
+
+/**
+ * One event on its way through the pipeline.
+ *
+ * The engine builds envelopes from the records a source yields (mapping them to the
+ * EventBridge shape when they are not in it already); targets receive envelopes.
+ */
+export interface Envelope {
+  /** The EventBridge-shaped event. Targets must treat it as read-only. */
+  readonly event: EventBridgeEvent;
+  /**
+   * Where the record came from, stable across runs, for reports and failed-event files:
+   * `orders.ndjson:12:1`, `table#pk#sk`, `index/_id`.
+   */
+  readonly position: string;
+  /** 0-based read order over the whole run, assigned by the engine. */
+  readonly seq: number;
+  /**
+   * The record's original JSON text, when the source had it *and* the event is the record
+   * unchanged (no envelope mapping). Targets that write the event as-is may write these
+   * bytes instead of re-serialising `event` (it is the same JSON value).
+   */
+  readonly text?: string;
+  /** The record as the source read it, before envelope mapping. */
+  readonly record: unknown;
+  /** The ordering key (`--order-key`), as a string, when one is configured. */
+  readonly orderKey?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration specs (double as documentation: `rehydrate plugins describe <name>`)
+// ---------------------------------------------------------------------------------------------
+
+/** The type of one configuration field. `json` accepts any JSON value. */
+export type ConfigFieldType = "string" | "number" | "integer" | "boolean" | "string[]" | "object" | "json";
+
+/** Describes one configuration field of a plugin. The host validates config against it. */
+export interface ConfigField {
+  /** The value's type. Values of another type are rejected with an error naming the field. */
+  type: ConfigFieldType;
+  /** One or two sentences for `plugins describe` and the JSON Schema. */
+  description: string;
+  /** Whether the field must be given (after URI parsing and defaults). @default false */
+  required?: boolean;
+  /** The value used when the field is absent. Shown in `plugins describe`. */
+  default?: unknown;
+  /** For strings: the only allowed values. */
+  enum?: readonly string[];
+  /** An example value, shown in `plugins describe`. */
+  example?: unknown;
+  /** For numbers and integers: the smallest allowed value. */
+  minimum?: number;
+  /**
+   * Set on fields that hold secrets (passwords, connection strings with passwords, tokens).
+   * The host never prints their values, in logs, reports or `validate` output.
+   */
+  secret?: boolean;
+}
+
+/** A plugin's configuration schema. Unknown keys are rejected by the host. */
+export interface ConfigSpec {
+  /** Field name → spec. */
+  fields: Record<string, ConfigField>;
+  /**
+   * Turns the part of a URI after `<name>:` into config values, e.g. `sqlite:out.db#users`
+   * → `{ path: "out.db", table: "users" }`. Throw a {@link PluginError} for a malformed URI.
+   * Values given explicitly in a pipeline file override these.
+   */
+  fromUri?(rest: string): Record<string, unknown>;
+  /** Examples for `plugins describe`: `[description, URI or config snippet]`. */
+  examples?: Array<[string, string]>;
+  /**
+   * Extra validation after type checks and defaults, for rules across fields. Return a list of
+   * problems (each naming the field), empty when valid.
+   */
+  validate?(config: Record<string, unknown>): string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+// ---------------------------------------------------------------------------------------------
+
+/** One record read by a source. */
+export interface SourceRecord {
+  /** The parsed record (any JSON value). */
+  value: unknown;
+  /** Stable position, see {@link Envelope.position}. */
+  position: string;
+  /** The record's JSON text, when the source has it (lets file targets pass bytes through). */
+  text?: string;
+}
+
+/** A record the source could not read (malformed JSON, a bad item). */
+export interface InvalidRecord {
+  /** Where it is, e.g. `events.ndjson:17:23` (file:line:column of the problem). */
+  position: string;
+  /** Why it is invalid, in words a user can act on. */
+  reason: string;
+  /** The raw text, possibly truncated, for the failed-events file and report samples. */
+  text: string;
+}
+
+/** A batch of records. Sources choose batch sizes (a few hundred to a few thousand is typical). */
+export interface SourceBatch {
+  records: SourceRecord[];
+  /**
+   * Records read but skipped by the {@link SourceOpenContext.prefilter}: they cannot match, so
+   * they were not parsed. They count as read and unmatched.
+   */
+  prefiltered?: number;
+  /** Records that could not be read. The engine decides (per `--skip-invalid`) what happens. */
+  invalid?: InvalidRecord[];
+  /** Opaque resume position after this batch, passed back in `ack`. */
+  checkpoint?: unknown;
+}
+
+/** What the engine tells a source when it opens it. */
+export interface SourceOpenContext {
+  /**
+   * A sound test on a record's raw JSON text: `false` means the record cannot match the run's
+   * pattern, so the source may skip parsing it (and count it in `prefiltered`). `true` means
+   * "maybe". Absent when no pattern is set or the pattern admits no text test. Sources that do
+   * not read JSON text ignore it.
+   */
+  prefilter?: (text: string) => boolean;
+  /** Fires when the run is stopping (Ctrl-C, `--limit` reached, fatal error). */
+  signal: AbortSignal;
+}
+
+/** A running source. Created by {@link SourcePlugin.create}. */
+export interface Source {
+  /**
+   * Whether the order of `batches()` is meaningful (a log, a file, a Query). When `false` (a
+   * Scan) and the run asks for ordering, the engine sorts with its external sort first.
+   * @default true
+   */
+  readonly ordered?: boolean;
+  /** Connects and checks the source can be read. Throw a {@link PluginError} if not. */
+  open?(ctx: SourceOpenContext): Promise<void>;
+  /**
+   * Yields batches until the source is exhausted. Pull-based: the engine asks for the next
+   * batch only when it has room, so a slow target slows the read. Must stop promptly (return)
+   * when `ctx.signal` fires.
+   */
+  batches(ctx: SourceOpenContext): AsyncIterable<SourceBatch>;
+  /**
+   * Called in read order once every target settled every item of `batch` (delivered or
+   * recorded as failed). A checkpoint stored here never skips an unsettled record.
+   */
+  ack?(batch: SourceBatch): Promise<void>;
+  /** Releases resources. Called once, also after errors. */
+  close?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+// ---------------------------------------------------------------------------------------------
+
+/** How a target wants its events batched and how many batches it may have in flight. */
+export interface BatchPolicy {
+  /** Most events in one `write` call (e.g. 10 for PutEvents, 25 for BatchWriteItem). */
+  maxItems: number;
+  /** Most bytes of serialised events in one `write` call, when the service limits it. */
+  maxBytes?: number;
+  /**
+   * Most `write` calls in flight at once. With no ordering key the engine always uses 1, so a
+   * later event never overtakes an earlier one; with `--order-key` the lanes run in parallel up
+   * to `min(maxInFlight, --concurrency)`.
+   */
+  maxInFlight: number;
+  /**
+   * Milliseconds a partial batch may wait for more events before it is written anyway.
+   * @default 50
+   */
+  lingerMs?: number;
+}
+
+/** Why one item of a `write` failed. */
+export interface ItemFailure {
+  /** Index of the item in the batch passed to `write`. */
+  index: number;
+  /** Whether retrying may succeed (throttling, 5xx, `UnprocessedItems`). */
+  retryable: boolean;
+  /** A short machine-readable code: `ThrottlingException`, `SQLITE_CONSTRAINT`, `FunctionError`. */
+  code: string;
+  /** A message a user can act on. Never include credentials. */
+  message: string;
+  /** Server-suggested wait before a retry (e.g. `Retry-After`). */
+  retryAfterMs?: number;
+}
+
+/** The outcome of a `write`: items not listed in `failures` were delivered. */
+export interface WriteResult {
+  failures: ItemFailure[];
+}
+
+/** The outcome of a read-only pre-flight check. */
+export interface CheckResult {
+  /** `true` if the target can be written as configured. */
+  ok: boolean;
+  /** What was checked (and what is wrong when `ok` is false), one line per fact. */
+  details: string[];
+}
+
+/** What a write of one event would do, for dry runs. */
+export interface PlannedAction {
+  /** Index of the item in the batch passed to `plan`. */
+  index: number;
+  /** The verb: `put`, `upsert`, `delete`, `invoke`, `write`, `skip`... */
+  action: string;
+  /** Where it would go: `users(id=42)`, `bus default`, `function my-fn`. */
+  destination: string;
+  /** A short preview of what would be written (the host truncates it). */
+  preview?: unknown;
+}
+
+/** A running target. Created by {@link TargetPlugin.create}. */
+export interface Target {
+  /** The target's batching defaults. Users may lower `maxItems`/`maxInFlight`. */
+  readonly policy: BatchPolicy;
+  /** Connects (opens files, pools). Must not write events. */
+  open?(): Promise<void>;
+  /**
+   * Read-only pre-flight: the table/bus/function exists and matches the configuration. Used
+   * by `validate` and by dry runs, and before real runs. Must never write.
+   */
+  check(): Promise<CheckResult>;
+  /** Describes what `write(batch)` would do, without doing it. Used by `--dry-run`. */
+  plan(batch: readonly Envelope[]): Promise<PlannedAction[]>;
+  /**
+   * Writes a batch. Partial failure is normal: return the items that failed, each marked
+   * retryable or not; the engine retries retryable ones with backoff and jitter, in order.
+   * Throw only when the whole target is broken (auth, missing table): that stops the run.
+   * Storage targets must apply last-write-wins inside a batch, so a batch write leaves what
+   * applying its events one by one would leave.
+   */
+  write(batch: readonly Envelope[]): Promise<WriteResult>;
+  /** Makes everything written durable (flush files, commit). Called before `close` on success. */
+  flush?(): Promise<void>;
+  /** Releases resources. Called once, also after errors. */
+  close?(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host: helpers a plugin receives instead of importing rehydrate's internals
+// ---------------------------------------------------------------------------------------------
+
+/** A leveled logger that writes to stderr and never prints secrets given as config. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** AWS client settings resolved from `--region`, `--profile` and the SDK's standard chain. */
+export interface AwsClientSettings {
+  /** The region, when one was given or found; the SDK resolves it otherwise. */
+  region?: string;
+  /** The profile (`--profile` / `AWS_PROFILE`), when one was given. */
+  profile?: string;
+}
+
+/** Options for {@link Host.retry}. */
+export interface RetryOptions {
+  /** Most attempts in all, the first included. @default 8 */
+  attempts?: number;
+  /** First backoff delay in ms; doubles each attempt, with full jitter. @default 100 */
+  baseDelayMs?: number;
+  /** Largest backoff delay in ms. @default 20000 */
+  maxDelayMs?: number;
+  /** Whether an error thrown by `fn` is worth retrying. @default () => false */
+  isRetryable?: (error: unknown) => boolean;
+}
+
+/** Options for {@link Host.sort}. */
+export interface SortOptions<T> {
+  /** Orders two items, like `Array.prototype.sort`'s comparator. */
+  compare(a: T, b: T): number;
+  /** Items kept in memory before a sorted run is spilled to disk. @default 100000 */
+  runSize?: number;
+}
+
+/** What a plugin receives from rehydrate in `create(config, host)`. */
+export interface Host {
+  /** The plugin API version of this rehydrate build. */
+  readonly api: typeof PLUGIN_API_VERSION;
+  /** The rehydrate version, e.g. `0.1.0`. */
+  readonly version: string;
+  /** Whether this is a dry run. Targets are only asked to `check` and `plan` then. */
+  readonly dryRun: boolean;
+  /** Fires when the run is stopping. */
+  readonly signal: AbortSignal;
+  /** Logger scoped to the plugin. */
+  readonly log: Logger;
+  /** Resolves a path given in config relative to the pipeline file's folder (or the cwd). */
+  resolvePath(path: string): string;
+  /** AWS settings from the command line and environment, for SDK client constructors. */
+  readonly aws: AwsClientSettings;
+  /**
+   * Compiles a JSON path (`$.detail.orderId`, `detail.items[0].sku`, `$['detail-type']`) into a
+   * getter that returns `undefined` when the path does not exist. Throws a {@link PluginError}
+   * for a malformed path.
+   */
+  jsonPath(path: string): (value: unknown) => unknown;
+  /** Calls `fn` until it succeeds or attempts run out, with exponential backoff and full jitter. */
+  retry<T>(fn: (attempt: number) => Promise<T>, options?: RetryOptions): Promise<T>;
+  /** Waits `ms` milliseconds, or less if the run is aborted. */
+  sleep(ms: number): Promise<void>;
+  /**
+   * Sorts any number of items with bounded memory: runs of `runSize` items are sorted and
+   * spilled to a temp directory as NDJSON, then merged. Items must be JSON-serialisable.
+   */
+  sort<T>(items: AsyncIterable<T>, options: SortOptions<T>): AsyncIterable<T>;
+  /** A fresh temporary directory, removed when the run ends. */
+  tempDir(): Promise<string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plugins
+// ---------------------------------------------------------------------------------------------
+
+/** Fields every plugin shares. */
+export interface PluginBase<Config> {
+  /** The plugin's name; also its URI scheme (`sqlite` in `sqlite:out.db#users`). Lowercase, `[a-z0-9-]`. */
+  name: string;
+  /** The plugin API version it was written for; must equal {@link PLUGIN_API_VERSION}. */
+  api: typeof PLUGIN_API_VERSION;
+  /** One line for `plugins list`. */
+  summary: string;
+  /** Config schema; also documentation. */
+  config: ConfigSpec;
+  /** Brand the config type: the host validates raw config against `config` before `create`. */
+  readonly __config?: Config;
+}
+
+/** A source plugin: `--from <name>:<rest>`. */
+export interface SourcePlugin<Config = Record<string, unknown>> extends PluginBase<Config> {
+  kind: "source";
+  /** Creates a source from validated config. Must not do I/O; do it in `open`. */
+  create(config: Config, host: Host): Source | Promise<Source>;
+}
+
+/** A target plugin: `--to <name>:<rest>`. */
+export interface TargetPlugin<Config = Record<string, unknown>> extends PluginBase<Config> {
+  kind: "target";
+  /** Creates a target from validated config. Must not do I/O; do it in `open`/`check`. */
+  create(config: Config, host: Host): Target | Promise<Target>;
+}
+
+/** Any plugin. A runtime plugin module default-exports one of these, or an array of them. */
+export type Plugin = SourcePlugin<never> | TargetPlugin<never>;
+
+/** Identity helper that types a source plugin. */
+export function defineSource<Config>(plugin: SourcePlugin<Config>): SourcePlugin<Config> {
+  return plugin;
+}
+
+/** Identity helper that types a target plugin. */
+export function defineTarget<Config>(plugin: TargetPlugin<Config>): TargetPlugin<Config> {
+  return plugin;
+}
+
+/**
+ * An error a user can act on (bad config, missing table). The CLI prints its message on one
+ * line without a stack trace. `where` names the file, field or position.
+ */
+export class PluginError extends Error {
+  constructor(
+    message: string,
+    readonly where?: string,
+  ) {
+    super(where ? `${where}: ${message}` : message);
+    this.name = "PluginError";
+  }
+}
