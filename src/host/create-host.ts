@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { compilePattern } from "../pattern/index.ts";
 import {
   type AwsClientSettings,
   type Host,
   type Logger,
   PLUGIN_API_VERSION,
+  PluginError,
   type SortOptions,
 } from "../sdk/index.ts";
 import { VERSION } from "../version.ts";
@@ -52,6 +54,14 @@ export function createHost(options: HostOptions): Host {
     sleep: (ms) => sleep(ms, options.signal),
     sort: <T>(items: AsyncIterable<T>, sortOptions: SortOptions<T>) =>
       externalSort(items, sortOptions, tempDirs),
+    matcher: (pattern) => {
+      try {
+        const compiled = compilePattern(pattern as object);
+        return (event) => compiled.matches(event);
+      } catch (error) {
+        throw new PluginError(error instanceof Error ? error.message : String(error));
+      }
+    },
     tempDir: async () => {
       const dir = await mkdtemp(join(tmpdir(), "rehydrate-"));
       tempDirs.push(dir);

@@ -349,6 +349,13 @@ export interface Host {
   sort<T>(items: AsyncIterable<T>, options: SortOptions<T>): AsyncIterable<T>;
   /** A fresh temporary directory, removed when the run ends. */
   tempDir(): Promise<string>;
+  /**
+   * Compiles an EventBridge event pattern (object or JSON text) into a predicate, with the same
+   * semantics as `--pattern`. Plugins use it for conditions such as "delete when the event
+   * matches `{"detail-type":["UserDeleted"]}`". Throws a {@link PluginError} naming AWS's
+   * reason when the pattern is invalid.
+   */
+  matcher(pattern: unknown): (event: unknown) => boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
