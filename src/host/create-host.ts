@@ -5,6 +5,7 @@ import { compilePattern } from "../pattern/index.ts";
 import {
   type AwsClientSettings,
   type Host,
+  type HostStdio,
   type Logger,
   PLUGIN_API_VERSION,
   PluginError,
@@ -23,6 +24,8 @@ export interface HostOptions {
   /** Folder that relative paths in config are resolved against. */
   baseDir: string;
   aws: AwsClientSettings;
+  /** The run's standard streams. */
+  stdio?: HostStdio;
   /** Where log lines go. */
   stderr: { write(text: string): unknown };
   verbose?: boolean;
@@ -47,6 +50,7 @@ export function createHost(options: HostOptions): Host {
     dryRun: options.dryRun,
     signal: options.signal,
     log,
+    stdio: options.stdio ?? { stdin: process.stdin, stdout: process.stdout },
     aws: options.aws,
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(options.baseDir, path)),
     jsonPath: compileJsonPath,

@@ -316,6 +316,21 @@ export interface SortOptions<T> {
   runSize?: number;
 }
 
+/** A writable byte stream (the process's stdout, or a test's stream). */
+export interface OutputStream {
+  /** Writes a chunk; `false` means the buffer is full: wait for `drain`. */
+  write(chunk: string | Uint8Array): boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+/** The standard streams of the run: the CLI's in production, injected ones in tests. */
+export interface HostStdio {
+  /** Standard input, for sources reading `-`. */
+  readonly stdin: AsyncIterable<Uint8Array | string>;
+  /** Standard output, for targets writing `stdout:`. */
+  readonly stdout: OutputStream;
+}
+
 /** What a plugin receives from rehydrate in `create(config, host)`. */
 export interface Host {
   /** The plugin API version of this rehydrate build. */
@@ -328,6 +343,8 @@ export interface Host {
   readonly signal: AbortSignal;
   /** Logger scoped to the plugin. */
   readonly log: Logger;
+  /** The run's stdin and stdout. Use these, not `process.stdin`/`process.stdout`. */
+  readonly stdio: HostStdio;
   /** Resolves a path given in config relative to the pipeline file's folder (or the cwd). */
   resolvePath(path: string): string;
   /** AWS settings from the command line and environment, for SDK client constructors. */

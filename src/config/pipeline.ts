@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { substituteEnv } from "./env-substitution.ts";
+import { ConfigError } from "./errors.ts";
+import { PIPELINE_KEYS } from "./schema.ts";
+
+/** A source or target as written: a URI, or an object with `uri`/`plugin` plus plugin options. */
+export type EndpointSpec =
+  | string
+  | { uri?: string; plugin?: string; name?: string; [option: string]: unknown };
+
+/** The envelope mapping config (see src/envelope/mapping.ts). */
+export type EnvelopeSpec = Record<string, unknown>;
+
+/**
+ * Everything a run needs, as written in a pipeline file and/or on the command line. Flags win
+ * over the file; `origin` records where each endpoint and the patterns came from so errors
+ * can point there.
+ */
+export interface PipelineSpec {
+  source?: EndpointSpec;
+  targets?: EndpointSpec[];
+  patterns?: unknown[];
+  envelope?: EnvelopeSpec;
+  orderKey?: string;
+  concurrency?: number;
+  limit?: number;
+  dryRun?: boolean;
+  skipInvalid?: boolean;
+  report?: string;
+  failed?: string;
+  pluginDir?: string;
+  progress?: boolean;
+  aws?: { region?: string; profile?: string };
+  /** Folder that relative paths in the spec resolve against. */
+  baseDir: string;
+  /** The pipeline file, when there is one (for error messages). */
+  file?: string;
+}
+
+/** Reads a pipeline file (YAML or JSON), substitutes `${env:NAME}`, and checks its keys. */
+export function loadPipelineFile(path: string, env: Record<string, string | undefined>): PipelineSpec {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read the pipeline file: ${(error as Error).message}`, path);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      `not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(error as Error).message}`,
+      path,
+    );
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError("a pipeline file must hold an object (source, targets, pattern, ...)", path);
+  }
+  const raw = substituteEnv(parsed, env, path) as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!PIPELINE_KEYS.includes(key)) {
+      throw new ConfigError(
+        `unknown key "${key}" (known keys: ${PIPELINE_KEYS.filter((k) => k !== "$schema").join(", ")})`,
+        path,
+      );
+    }
+  }
+  const spec: PipelineSpec = { baseDir: dirname(file), file: path };
+  const expect = (key: string, ok: boolean, what: string) => {
+    if (!ok) throw new ConfigError(`"${key}" must be ${what}`, path);
+  };
+  const str = (key: string) => raw[key] === undefined || typeof raw[key] === "string";
+  const bool = (key: string) => raw[key] === undefined || typeof raw[key] === "boolean";
+  const int = (key: string, min: number) =>
+    raw[key] === undefined || (Number.isInteger(raw[key]) && (raw[key] as number) >= min);
+  const endpoint = (value: unknown) =>
+    typeof value === "string" || (value !== null && typeof value === "object" && !Array.isArray(value));
+
+  if (raw.source !== undefined) {
+    expect("source", endpoint(raw.source), "a URI string or an object");
+    spec.source = raw.source as EndpointSpec;
+  }
+  if (raw.targets !== undefined) {
+    expect("targets", Array.isArray(raw.targets) && raw.targets.length > 0, "a non-empty list");
+    for (const [i, t] of (raw.targets as unknown[]).entries()) {
+      expect(`targets[${i}]`, endpoint(t), "a URI string or an object");
+    }
+    spec.targets = raw.targets as EndpointSpec[];
+  }
+  if (raw.pattern !== undefined) spec.patterns = Array.isArray(raw.pattern) ? raw.pattern : [raw.pattern];
+  if (raw.envelope !== undefined) {
+    expect("envelope", endpoint(raw.envelope) && typeof raw.envelope !== "string", "an object");
+    spec.envelope = raw.envelope as EnvelopeSpec;
+  }
+  for (const key of ["orderKey", "report", "failed", "pluginDir"] as const) {
+    expect(key, str(key), "a string");
+    if (raw[key] !== undefined) spec[key] = raw[key] as string;
+  }
+  for (const key of ["dryRun", "skipInvalid", "progress"] as const) {
+    expect(key, bool(key), "true or false");
+    if (raw[key] !== undefined) spec[key] = raw[key] as boolean;
+  }
+  expect("concurrency", int("concurrency", 1), "an integer ≥ 1");
+  expect("limit", int("limit", 0), "an integer ≥ 0");
+  if (raw.concurrency !== undefined) spec.concurrency = raw.concurrency as number;
+  if (raw.limit !== undefined) spec.limit = raw.limit as number;
+  if (raw.aws !== undefined) {
+    const aws = raw.aws as Record<string, unknown>;
+    expect("aws", endpoint(aws) && typeof aws !== "string", "an object with region and/or profile");
+    for (const key of Object.keys(aws)) {
+      if (key !== "region" && key !== "profile")
+        throw new ConfigError(`unknown key "aws.${key}" (known: region, profile)`, path);
+      if (typeof aws[key] !== "string") throw new ConfigError(`"aws.${key}" must be a string`, path);
+    }
+    spec.aws = aws as { region?: string; profile?: string };
+  }
+  return spec;
+}

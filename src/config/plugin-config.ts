@@ -1,0 +1,83 @@
+import type { ConfigField, ConfigSpec } from "../sdk/index.ts";
+import { ConfigError } from "./errors.ts";
+
+/**
+ * Validates a plugin's raw config against its {@link ConfigSpec}: unknown keys, types, enums,
+ * minimums and required fields, then applies defaults and the plugin's own cross-field checks.
+ * `where` names the origin (`pipeline.yaml: targets[0]` or `--to sqlite:...`) in every error.
+ */
+export function validatePluginConfig(
+  pluginName: string,
+  spec: ConfigSpec,
+  raw: Record<string, unknown>,
+  where: string,
+): Record<string, unknown> {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  const known = Object.keys(spec.fields);
+  for (const [key, value] of Object.entries(raw)) {
+    const field = spec.fields[key];
+    if (!field) {
+      problems.push(`unknown key "${key}" for ${pluginName} (known keys: ${known.join(", ") || "none"})`);
+      continue;
+    }
+    if (value === undefined) continue;
+    const typeProblem = checkType(key, field, value);
+    if (typeProblem) problems.push(typeProblem);
+    else config[key] = value;
+  }
+  for (const [key, field] of Object.entries(spec.fields)) {
+    if (config[key] !== undefined) continue;
+    if (field.default !== undefined) config[key] = structuredClone(field.default);
+    else if (field.required) problems.push(`"${key}" is required for ${pluginName}: ${field.description}`);
+  }
+  if (problems.length === 0 && spec.validate) problems.push(...spec.validate(config));
+  if (problems.length > 0) throw new ConfigError(problems.join("; "), where);
+  return config;
+}
+
+function checkType(key: string, field: ConfigField, value: unknown): string | undefined {
+  const got = describe(value);
+  switch (field.type) {
+    case "string":
+      if (typeof value !== "string") return `"${key}" must be a string, got ${got}`;
+      if (field.enum && !field.enum.includes(value))
+        return `"${key}" must be one of ${field.enum.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value)}`;
+      return undefined;
+    case "number":
+    case "integer":
+      if (typeof value !== "number" || !Number.isFinite(value))
+        return `"${key}" must be a number, got ${got}`;
+      if (field.type === "integer" && !Number.isInteger(value))
+        return `"${key}" must be an integer, got ${value}`;
+      if (field.minimum !== undefined && value < field.minimum)
+        return `"${key}" must be at least ${field.minimum}, got ${value}`;
+      return undefined;
+    case "boolean":
+      return typeof value === "boolean" ? undefined : `"${key}" must be true or false, got ${got}`;
+    case "string[]":
+      return Array.isArray(value) && value.every((v) => typeof v === "string")
+        ? undefined
+        : `"${key}" must be a list of strings, got ${got}`;
+    case "object":
+      return value !== null && typeof value === "object" && !Array.isArray(value)
+        ? undefined
+        : `"${key}" must be an object, got ${got}`;
+    case "json":
+      return undefined;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Copies `config` with the values of secret fields replaced, for logs and reports. */
+export function redactConfig(spec: ConfigSpec, config: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) out[key] = spec.fields[key]?.secret ? "***" : value;
+  return out;
+}

@@ -1,0 +1,91 @@
+/**
+ * The JSON Schema of a pipeline file. It is the single description of the top-level keys:
+ * the loader rejects keys it does not list, and `scripts/gen-schema.ts` publishes it as
+ * `docs/pipeline.schema.json` (a test keeps the two equal). Plugin options inside `source`
+ * and `targets` entries are validated by each plugin's own config spec at load time.
+ */
+const endpoint = (what: string) => ({
+  description: `A ${what}: a URI string (\`sqlite:out.db#users\`, \`file:events/*.ndjson\`, \`-\`) or an object with \`uri\` (or \`plugin\`) plus that plugin's options.`,
+  oneOf: [
+    { type: "string" },
+    {
+      type: "object",
+      properties: {
+        uri: { type: "string", description: "The plugin URI, e.g. `sqlite:out.db#users`." },
+        plugin: { type: "string", description: "The plugin name, when no URI is given." },
+        name: { type: "string", description: "A name for this endpoint in the report." },
+      },
+      additionalProperties: true,
+    },
+  ],
+});
+
+export const pipelineSchema = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://github.com/rehydrate-cli/rehydrate/blob/main/docs/pipeline.schema.json",
+  title: "rehydrate pipeline",
+  description: "A rehydrate run: where events come from, which ones to keep, and where they go.",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    $schema: { type: "string", description: "Path or URL of this schema, for editors." },
+    source: endpoint("source"),
+    targets: {
+      type: "array",
+      minItems: 1,
+      items: endpoint("target"),
+      description: "Where matched events go.",
+    },
+    pattern: {
+      description:
+        "EventBridge event pattern(s): an object, a JSON string, `@file`, or a list of those (ORed).",
+      oneOf: [
+        { type: "object" },
+        { type: "string" },
+        { type: "array", items: { oneOf: [{ type: "object" }, { type: "string" }] } },
+      ],
+    },
+    envelope: {
+      description:
+        "How records that are not EventBridge events become one: `preset: putEvents` or JSON paths per field (`id`, `time`, `source`, `detail-type`, `detail`, `account`, `region`, `resources`, `version`); `{const: value}` for a constant.",
+      type: "object",
+    },
+    orderKey: {
+      type: "string",
+      description: "JSON path of the ordering key (`detail.orderId`): per-key order, parallel lanes.",
+    },
+    concurrency: {
+      type: "integer",
+      minimum: 1,
+      description: "Most parallel lanes per target when `orderKey` is set.",
+      default: 4,
+    },
+    limit: { type: "integer", minimum: 0, description: "Stop after this many matched events." },
+    dryRun: {
+      type: "boolean",
+      description: "Read and filter for real; targets only check and plan.",
+      default: false,
+    },
+    skipInvalid: {
+      type: "boolean",
+      description: "Record malformed records and go on instead of stopping.",
+      default: false,
+    },
+    report: { type: "string", description: "Write the JSON run report to this file." },
+    failed: { type: "string", description: "Write failed events (NDJSON, a valid source) to this file." },
+    pluginDir: { type: "string", description: "A folder of runtime plugins (`*.ts`, `*.js`)." },
+    progress: {
+      type: "boolean",
+      description: "Force the progress line on or off (default: on when stderr is a TTY).",
+    },
+    aws: {
+      type: "object",
+      additionalProperties: false,
+      properties: { region: { type: "string" }, profile: { type: "string" } },
+      description: "AWS region and profile for AWS plugins (the SDK's standard chain otherwise).",
+    },
+  },
+} as const;
+
+/** The top-level keys a pipeline file may have. */
+export const PIPELINE_KEYS: readonly string[] = Object.keys(pipelineSchema.properties);
