@@ -1,0 +1,110 @@
+/**
+ * Compiles a {@link TableMappingConfig} into the per-event work a SQL target does: read the key,
+ * decide upsert or delete, build the row. Backend-independent; the host provides the JSON path
+ * and pattern compilers.
+ *
+ * @module
+ */
+import type { Envelope, Host, ItemFailure } from "../../../src/sdk/index.ts";
+import { type Cell, toCell, toKeyCell } from "./cells.ts";
+import { JSON_TYPE, type TableMappingConfig } from "./config.ts";
+
+/** A column whose value comes from the event. */
+export interface MappedColumn {
+  /** Column name, unquoted. */
+  readonly name: string;
+  /** The JSON path it reads, for messages (`$` for the whole-event JSON column). */
+  readonly path: string;
+  /** Whether every value is stored as JSON text. */
+  readonly json: boolean;
+  /** Reads the column's value from an envelope. */
+  readonly read: (envelope: Envelope) => unknown;
+}
+
+/** What one event does to the table. */
+export interface RowAction {
+  /** Index of the event in the batch. */
+  readonly index: number;
+  readonly kind: "upsert" | "delete";
+  /** Key cells, in {@link TableMapping.keys} order. */
+  readonly key: ReadonlyArray<Exclude<Cell, null>>;
+  /** A string identifying the key (type-exact: `42` and `"42"` differ), for collapsing. */
+  readonly keyId: string;
+  /** Value cells in {@link TableMapping.values} order; empty for deletes. */
+  readonly values: readonly Cell[];
+}
+
+/** A compiled table mapping. */
+export interface TableMapping {
+  readonly table: string;
+  readonly keys: readonly MappedColumn[];
+  /** Value columns: `columns` in config order, then the JSON column. */
+  readonly values: readonly MappedColumn[];
+  /** Declared type of a column from `types` (upper case), if any. */
+  declaredType(column: string): string | undefined;
+  /** Maps one event to its action, or to a non-retryable `MissingKey` failure. */
+  actionFor(envelope: Envelope, index: number): RowAction | ItemFailure;
+}
+
+/** Compiles a mapping. Throws a PluginError (from the host) for a bad JSON path or pattern. */
+export function compileTableMapping(
+  config: TableMappingConfig,
+  host: Pick<Host, "jsonPath" | "matcher">,
+): TableMapping {
+  const types = new Map(
+    Object.entries(config.types ?? {}).map(([c, t]) => [c.toLowerCase(), t.toUpperCase()]),
+  );
+  const declaredType = (column: string) => types.get(column.toLowerCase());
+  const fromPath = (name: string, path: string): MappedColumn => {
+    const get = host.jsonPath(path);
+    return { name, path, json: declaredType(name) === JSON_TYPE, read: (envelope) => get(envelope.event) };
+  };
+  const keys = Object.entries(config.key).map(([name, path]) => fromPath(name, path));
+  const values = Object.entries(config.columns ?? {}).map(([name, path]) => fromPath(name, path));
+  if (config.jsonColumn !== undefined) {
+    // The source's own text is the event's JSON already (same value): no re-serialising.
+    values.push({
+      name: config.jsonColumn,
+      path: "$",
+      json: false,
+      read: (e) => e.text ?? JSON.stringify(e.event),
+    });
+  }
+  const isDelete = config.deleteWhen === undefined ? () => false : host.matcher(config.deleteWhen);
+
+  return {
+    table: config.table,
+    keys,
+    values,
+    declaredType,
+    actionFor(envelope, index) {
+      const key: Array<Exclude<Cell, null>> = [];
+      for (const column of keys) {
+        const cell = toKeyCell(column.read(envelope));
+        if (cell === undefined) {
+          return {
+            index,
+            retryable: false,
+            code: "MissingKey",
+            message: `event at ${envelope.position} has no value at ${column.path} for key column "${column.name}" of table "${config.table}"`,
+          };
+        }
+        key.push(cell);
+      }
+      const keyId = key.length === 1 ? JSON.stringify(key[0]) : JSON.stringify(key);
+      if (isDelete(envelope.event)) return { index, kind: "delete", key, keyId, values: [] };
+      return {
+        index,
+        kind: "upsert",
+        key,
+        keyId,
+        values: values.map((c) => toCell(c.read(envelope), c.json)),
+      };
+    },
+  };
+}
+
+/** Narrows {@link TableMapping.actionFor}'s result. */
+export function isRowAction(result: RowAction | ItemFailure): result is RowAction {
+  return "kind" in result;
+}

@@ -1,0 +1,93 @@
+/**
+ * The running `sqlite:` target: wires the table mapping, the pre-flight check, dry-run plans
+ * and the writer to one SQLite connection.
+ *
+ * @module
+ */
+import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { type Host, PluginError, type Target } from "../../src/sdk/index.ts";
+import { checkSqliteTarget } from "./check.ts";
+import { type SqliteTargetConfig, sqliteConfigProblems } from "./config.ts";
+import { compileTableMapping, type TableMapping } from "./mapping/compile.ts";
+import { planBatch } from "./mapping/describe.ts";
+import { openDatabase } from "./open.ts";
+import { inspectTable } from "./schema.ts";
+import { createTableSql } from "./sql.ts";
+import { SqliteTableWriter } from "./writer.ts";
+
+/** Creates the target. Does no I/O: the database is opened by `open()` (never in a dry run). */
+export function createSqliteTarget(config: SqliteTargetConfig, host: Host): Target {
+  const problems = sqliteConfigProblems(config);
+  if (problems.length > 0) throw new PluginError(problems.join("; "), "sqlite");
+  const mapping = compileTableMapping(config, host);
+  const path = host.resolvePath(config.path);
+  let db: Database | undefined;
+  let writer: SqliteTableWriter | undefined;
+
+  const connect = (): SqliteTableWriter => {
+    if (writer !== undefined) return writer;
+    // The SDK promises dry runs only check and plan; refuse rather than touch the file.
+    if (host.dryRun) throw new PluginError("refusing to open the database for writing in a dry run", path);
+    db = openWritable(path, mapping, config);
+    writer = new SqliteTableWriter(db, mapping);
+    host.log.debug(`writing table "${mapping.table}" of ${path}`);
+    return writer;
+  };
+
+  return {
+    policy: { maxItems: config.batchSize, maxInFlight: 1 },
+    async open() {
+      if (!host.dryRun) connect();
+    },
+    async check() {
+      return checkSqliteTarget(mapping, {
+        path,
+        createTable: config.createTable,
+        busyTimeoutMs: config.busyTimeoutMs,
+        db,
+      });
+    },
+    async plan(batch) {
+      return planBatch(mapping, batch);
+    },
+    async write(batch) {
+      return connect().write(batch);
+    },
+    async close() {
+      writer = undefined;
+      db?.close();
+      db = undefined;
+    },
+  };
+}
+
+/** Opens the file for writing, creates the table if asked, and verifies it fits the mapping. */
+function openWritable(path: string, mapping: TableMapping, config: SqliteTargetConfig): Database {
+  if (!existsSync(path)) {
+    if (!config.createTable) {
+      throw new PluginError("database file does not exist (set createTable: true to create it)", path);
+    }
+    if (!existsSync(dirname(path))) throw new PluginError(`folder ${dirname(path)} does not exist`, path);
+  }
+  let db: Database;
+  try {
+    db = openDatabase(path, config.createTable ? "create" : "readwrite", config.busyTimeoutMs);
+  } catch (error) {
+    throw new PluginError(
+      `cannot open database: ${error instanceof Error ? error.message : String(error)}`,
+      path,
+    );
+  }
+  try {
+    if (config.createTable) db.run(createTableSql(mapping));
+    const inspection = inspectTable(db, mapping);
+    if (inspection.problems.length > 0) throw new PluginError(inspection.problems.join("; "), path);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof PluginError) throw error;
+    throw new PluginError(error instanceof Error ? error.message : String(error), path);
+  }
+}
