@@ -1,0 +1,379 @@
+import type { SourceBatch } from "../../src/sdk/index.ts";
+import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
+import type { ReaderOptions } from "./ndjson-reader.ts";
+import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder, strictDecoder } from "./utf8.ts";
+
+/** Where the scanner is in the array's grammar (plain numbers: this is the hot loop). */
+const State = {
+  /** Before the opening `[` (only whitespace so far). */
+  BeforeArray: 0,
+  /** Just after `[`: an element or `]`. */
+  FirstElement: 1,
+  /** After `,`: an element must follow. */
+  NextElement: 2,
+  /** Inside an element. */
+  InElement: 3,
+  /** After an element: `,` or `]`. */
+  AfterElement: 4,
+  /** After the closing `]`: only whitespace may follow. */
+  AfterArray: 5,
+  /** The array's structure is broken: the rest of the input is ignored. */
+  Broken: 6,
+} as const;
+type State = (typeof State)[keyof typeof State];
+
+/** The scanner's state, kept across chunks. */
+interface Scan {
+  state: State;
+  /** Current line (1-based) and the absolute character offset where it starts. */
+  line: number;
+  lineStart: number;
+  /** Absolute character offset of the start of the current chunk's text. */
+  base: number;
+  /** Inside an element: bracket depth, whether in a string, and a `\` escaping the next char. */
+  depth: number;
+  inString: boolean;
+  escaped: boolean;
+  /** A top-level scalar (number, true, false, null) ends at a delimiter, not a bracket. */
+  scalar: boolean;
+  /** Where the current element starts: line, column and absolute offset. */
+  elementLine: number;
+  elementColumn: number;
+  elementStart: number;
+  /** Text of the current element from earlier chunks. */
+  pieces: string[];
+  piecesLength: number;
+  /** Set when the current element outgrew `maxRecordBytes`: it is scanned but not kept. */
+  oversized: boolean;
+  /** Absolute character offsets of bytes that were not valid UTF-8, in order. */
+  poison: number[];
+}
+
+/**
+ * Reads a top-level JSON array as a stream: a byte-level scanner (on decoded text) finds each
+ * element's extent by tracking strings, escapes and bracket depth, then each element is
+ * parsed on its own. The file is never parsed whole. Positions are `file:line:column` of the
+ * element's first character, since several elements may share a line.
+ *
+ * Structural errors (no `[`, a missing `,`, text after `]`, a truncated array) end the file with
+ * one invalid record at the problem's position; a malformed element is an invalid record and the
+ * scan goes on with the next element.
+ */
+export async function* readJsonArray(
+  input: AsyncIterable<Uint8Array>,
+  options: ReaderOptions,
+): AsyncGenerator<SourceBatch> {
+  const builder = new BatchBuilder(options.prefilter, options.batchSize);
+  const scan: Scan = {
+    state: State.BeforeArray,
+    line: 1,
+    lineStart: 0,
+    base: 0,
+    depth: 0,
+    inString: false,
+    escaped: false,
+    scalar: false,
+    elementLine: 0,
+    elementColumn: 0,
+    elementStart: 0,
+    pieces: [],
+    piecesLength: 0,
+    oversized: false,
+    poison: [],
+  };
+  let carry: Uint8Array | undefined;
+  const chunkCursor = { text: "", pos: 0 };
+
+  const feed = function* (bytes: Uint8Array, final: boolean): Generator<SourceBatch> {
+    const cut = final ? bytes.length : completeUtf8Prefix(bytes);
+    const complete = bytes.subarray(0, cut);
+    carry = cut < bytes.length ? bytes.slice(cut) : undefined;
+    chunkCursor.text = decode(complete, scan);
+    chunkCursor.pos = 0;
+    while (scanChunk(scan, chunkCursor, builder, options)) yield builder.take();
+    scan.base += chunkCursor.text.length;
+  };
+
+  for await (const chunk of input) {
+    if (options.signal?.aborted) return;
+    if (scan.state === State.Broken) break;
+    let bytes = chunk;
+    if (carry !== undefined) {
+      bytes = new Uint8Array(carry.length + chunk.length);
+      bytes.set(carry);
+      bytes.set(chunk, carry.length);
+    }
+    yield* feed(bytes, false);
+  }
+  if (carry !== undefined && scan.state !== State.Broken) yield* feed(carry, true);
+  if (scan.state === State.InElement && scan.scalar) {
+    // A number or literal at the very end is complete; the array's `]` is what is missing.
+    if (finishElement(scan, "", 0, 0, builder, options)) yield builder.take();
+  }
+  if (scan.state !== State.AfterArray && scan.state !== State.BeforeArray && scan.state !== State.Broken) {
+    const column = scan.base - scan.lineStart + 1;
+    const what =
+      scan.state === State.InElement
+        ? `the element starting at line ${scan.elementLine} column ${scan.elementColumn} is cut off`
+        : "the closing ']' is missing";
+    const text = scan.state === State.InElement ? scan.pieces.join("") : "";
+    builder.addInvalid(`${options.name}:${scan.line}:${column}`, `unexpected end of file: ${what}`, text);
+  }
+  if (!builder.isEmpty) yield builder.take();
+}
+
+/** Decodes a chunk strictly; bytes that are not UTF-8 are replaced and their offsets remembered. */
+function decode(bytes: Uint8Array, scan: Scan): string {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    for (let bad = firstInvalidUtf8(bytes); bad !== -1; bad = firstInvalidUtf8(bytes, bad + 1)) {
+      scan.poison.push(scan.base + lenientDecoder.decode(bytes.subarray(0, bad)).length);
+    }
+    return lenientDecoder.decode(bytes);
+  }
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+/**
+ * Scans `cursor.text` from `cursor.pos`. Returns `true` when the builder wants its batch
+ * emitted (call again to go on), `false` when the chunk is done or the structure broke.
+ */
+function scanChunk(
+  scan: Scan,
+  cursor: { text: string; pos: number },
+  builder: BatchBuilder,
+  options: ReaderOptions,
+): boolean {
+  const text = cursor.text;
+  const n = text.length;
+  let i = cursor.pos;
+  let elementFrom = scan.state === State.InElement ? i : -1;
+  while (i < n) {
+    const state = scan.state;
+    if (state === State.InElement) {
+      // Strings: jump from quote to quote (most of an event is strings).
+      if (scan.inString) {
+        if (scan.escaped) {
+          scan.escaped = false;
+          i++;
+          continue;
+        }
+        const quote = text.indexOf('"', i);
+        if (quote === -1) {
+          scan.escaped = trailingBackslashes(text, i, n) % 2 === 1;
+          i = n;
+          break;
+        }
+        if (trailingBackslashes(text, i, quote) % 2 === 1) {
+          i = quote + 1;
+          continue;
+        }
+        scan.inString = false;
+        i = quote + 1;
+        if (scan.depth === 0) {
+          if (finishElement(scan, text, elementFrom, i, builder, options)) {
+            cursor.pos = i;
+            return true;
+          }
+        }
+        continue;
+      }
+      const c = text.charCodeAt(i);
+      if (scan.scalar) {
+        if (c === 44 || c === 93 || isWhitespace(c)) {
+          // The delimiter belongs to the array, not the element: leave it for AfterElement.
+          if (finishElement(scan, text, elementFrom, i, builder, options)) {
+            cursor.pos = i;
+            return true;
+          }
+          continue;
+        }
+        i++;
+        continue;
+      }
+      i++;
+      if (c === 34) scan.inString = true;
+      else if (c === 123 || c === 91) scan.depth++;
+      else if (c === 125 || c === 93) {
+        if (--scan.depth === 0 && finishElement(scan, text, elementFrom, i, builder, options)) {
+          cursor.pos = i;
+          return true;
+        }
+      } else if (c === 10) {
+        scan.line++;
+        scan.lineStart = scan.base + i;
+      }
+      continue;
+    }
+
+    // Between elements: whitespace and structure only.
+    const c = text.charCodeAt(i);
+    if (isWhitespace(c)) {
+      i++;
+      if (c === 10) {
+        scan.line++;
+        scan.lineStart = scan.base + i;
+      }
+      continue;
+    }
+    const column = scan.base + i - scan.lineStart + 1;
+    const where = `${options.name}:${scan.line}:${column}`;
+    if (state === State.BeforeArray) {
+      if (c !== 91)
+        return breakStructure(
+          scan,
+          builder,
+          where,
+          `expected '[' to open a JSON array, found ${show(c)}`,
+          text,
+          i,
+        );
+      scan.state = State.FirstElement;
+      i++;
+    } else if (state === State.AfterElement) {
+      if (c === 44) scan.state = State.NextElement;
+      else if (c === 93) scan.state = State.AfterArray;
+      else
+        return breakStructure(
+          scan,
+          builder,
+          where,
+          `expected ',' or ']' after an array element, found ${show(c)}`,
+          text,
+          i,
+        );
+      i++;
+    } else if (state === State.AfterArray) {
+      return breakStructure(
+        scan,
+        builder,
+        where,
+        `unexpected ${show(c)} after the end of the JSON array`,
+        text,
+        i,
+      );
+    } else if (c === 93) {
+      if (state === State.NextElement)
+        return breakStructure(scan, builder, where, "trailing comma before ']'", text, i);
+      scan.state = State.AfterArray;
+      i++;
+    } else if (state === State.FirstElement || state === State.NextElement) {
+      if (c === 44) return breakStructure(scan, builder, where, "expected an element, found ','", text, i);
+      // An element starts.
+      scan.state = State.InElement;
+      scan.elementLine = scan.line;
+      scan.elementColumn = column;
+      scan.elementStart = scan.base + i;
+      scan.depth = c === 123 || c === 91 ? 1 : 0;
+      scan.inString = c === 34;
+      scan.scalar = !scan.inString && scan.depth === 0;
+      elementFrom = i;
+      i++;
+    } else {
+      return breakStructure(scan, builder, where, "internal scanner error", text, i);
+    }
+  }
+  // The chunk ends: keep the unfinished element's text for the next chunk.
+  if (scan.state === State.InElement) keepPiece(scan, text.slice(elementFrom), builder, options);
+  cursor.pos = n;
+  return false;
+}
+
+/** Number of `\` characters directly before `end`, not looking before `from`. */
+function trailingBackslashes(text: string, from: number, end: number): number {
+  let count = 0;
+  for (let k = end - 1; k >= from && text.charCodeAt(k) === 92; k--) count++;
+  return count;
+}
+
+function keepPiece(scan: Scan, piece: string, builder: BatchBuilder, options: ReaderOptions): void {
+  if (scan.oversized) return;
+  scan.pieces.push(piece);
+  scan.piecesLength += piece.length;
+  // UTF-16 length is a lower bound of the byte length; good enough for a safety limit.
+  if (scan.piecesLength > options.maxRecordBytes) {
+    scan.oversized = true;
+    scan.pieces = [];
+    scan.piecesLength = 0;
+    builder.addInvalid(
+      `${options.name}:${scan.elementLine}:${scan.elementColumn}`,
+      `array element is longer than maxRecordBytes (${options.maxRecordBytes} bytes)`,
+      piece.slice(0, INVALID_TEXT_LIMIT),
+    );
+  }
+}
+
+/** Hands a complete element (`text[from, end)` plus earlier pieces) to the builder. */
+function finishElement(
+  scan: Scan,
+  text: string,
+  from: number,
+  end: number,
+  builder: BatchBuilder,
+  options: ReaderOptions,
+): boolean {
+  scan.state = State.AfterElement;
+  scan.scalar = false;
+  let element = text.slice(from, end);
+  if (scan.pieces.length > 0) {
+    scan.pieces.push(element);
+    element = scan.pieces.join("");
+    scan.pieces = [];
+    scan.piecesLength = 0;
+  }
+  if (scan.oversized) {
+    scan.oversized = false;
+    return true;
+  }
+  const elementEnd = scan.base + end;
+  if (scan.poison.length > 0) {
+    const poison = scan.poison;
+    while (poison.length > 0 && poison[0]! < scan.elementStart) poison.shift();
+    if (poison.length > 0 && poison[0]! < elementEnd) {
+      const offset = poison[0]! - scan.elementStart;
+      while (poison.length > 0 && poison[0]! < elementEnd) poison.shift();
+      const before = element.slice(0, offset);
+      const newlines = before.split("\n").length - 1;
+      const column = newlines === 0 ? scan.elementColumn + offset : offset - before.lastIndexOf("\n");
+      builder.addInvalid(
+        `${options.name}:${scan.elementLine + newlines}:${column}`,
+        "invalid UTF-8",
+        element,
+      );
+      return true;
+    }
+  }
+  const invalidBefore = builder.invalid.length;
+  const added = builder.add(element, options.name, scan.elementLine, scan.elementColumn);
+  if (builder.invalid.length > invalidBefore) {
+    // A malformed element may hold raw newlines inside strings, which the quote-to-quote jump
+    // does not count: recount them from its text so later positions stay right.
+    const lastNewline = element.lastIndexOf("\n");
+    if (lastNewline !== -1) {
+      scan.line = scan.elementLine + element.split("\n").length - 1;
+      scan.lineStart = scan.elementStart + lastNewline + 1;
+    }
+  }
+  return added;
+}
+
+function breakStructure(
+  scan: Scan,
+  builder: BatchBuilder,
+  where: string,
+  reason: string,
+  text: string,
+  i: number,
+): boolean {
+  scan.state = State.Broken;
+  builder.addInvalid(where, reason, text.slice(i, i + 200));
+  return true;
+}
+
+function show(c: number): string {
+  return c < 0x20 ? `character U+${c.toString(16).padStart(4, "0")}` : `'${String.fromCharCode(c)}'`;
+}

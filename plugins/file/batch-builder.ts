@@ -1,0 +1,93 @@
+import type { InvalidRecord, SourceBatch, SourceRecord } from "../../src/sdk/index.ts";
+import { findJsonSyntaxError, lineAndColumn } from "./json-error.ts";
+
+/** Longest text kept in an invalid record (for the report and the failed-events file). */
+export const INVALID_TEXT_LIMIT = 64 * 1024;
+
+/**
+ * Prefilters, parses and collects records into {@link SourceBatch}es. Shared by the NDJSON and
+ * array readers; this is the hot path, so `add` does as little as it can per record.
+ */
+export class BatchBuilder {
+  records: SourceRecord[] = [];
+  invalid: InvalidRecord[] = [];
+  prefiltered = 0;
+  /** Lines or elements looked at for this batch (records, prefiltered, invalid). */
+  private seen = 0;
+  /** A batch ends after this many records looked at, so a selective prefilter still yields often. */
+  private readonly seenLimit: number;
+
+  constructor(
+    private readonly prefilter: ((text: string) => boolean) | undefined,
+    private readonly batchSize: number,
+  ) {
+    this.seenLimit = batchSize * 16;
+  }
+
+  /**
+   * Adds one record's JSON text. `line` and `column` (1-based) are where the text starts.
+   * Returns `true` when the batch must be emitted now: full, or ended by an invalid record (so
+   * the batch never holds records read after an invalid one).
+   */
+  add(text: string, file: string, line: number, column: number): boolean {
+    const prefilter = this.prefilter;
+    if (prefilter !== undefined && !prefilter(text)) {
+      this.prefiltered++;
+      return ++this.seen >= this.seenLimit;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      this.addSyntaxError(text, file, line, column, error);
+      return true;
+    }
+    this.records.push({
+      value,
+      position: column === 0 ? file + ":" + line : file + ":" + line + ":" + column,
+      text,
+    });
+    return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
+  }
+
+  /** Records a record that could not be read; the caller must emit the batch next. */
+  addInvalid(position: string, reason: string, text: string): void {
+    this.invalid.push({
+      position,
+      reason,
+      text: text.length > INVALID_TEXT_LIMIT ? text.slice(0, INVALID_TEXT_LIMIT) : text,
+    });
+  }
+
+  /** Whether anything was collected since the last {@link take}. */
+  get isEmpty(): boolean {
+    return this.records.length === 0 && this.invalid.length === 0 && this.prefiltered === 0;
+  }
+
+  /** Returns the collected batch and starts a new one. */
+  take(): SourceBatch {
+    const batch: SourceBatch = { records: this.records };
+    if (this.prefiltered > 0) batch.prefiltered = this.prefiltered;
+    if (this.invalid.length > 0) batch.invalid = this.invalid;
+    this.records = [];
+    this.invalid = [];
+    this.prefiltered = 0;
+    this.seen = 0;
+    return batch;
+  }
+
+  private addSyntaxError(text: string, file: string, line: number, column: number, error: unknown): void {
+    const found = findJsonSyntaxError(text);
+    const fallback =
+      error instanceof Error ? error.message.replace(/^JSON Parse error: /, "") : String(error);
+    const at = lineAndColumn(text, found?.offset ?? 0);
+    const startColumn = column === 0 ? 1 : column;
+    const errorLine = line + at.line;
+    const errorColumn = at.line === 0 ? startColumn + at.column - 1 : at.column;
+    this.addInvalid(
+      `${file}:${errorLine}:${errorColumn}`,
+      `invalid JSON: ${found?.message ?? fallback}`,
+      text,
+    );
+  }
+}

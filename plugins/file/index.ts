@@ -1,0 +1,9 @@
+/**
+ * The `file` plugins: a source reading NDJSON/JSON-array files and a target writing NDJSON.
+ * Both are named `file`; the registry tells them apart by kind.
+ */
+import { fileSource } from "./source-plugin.ts";
+
+export { createFileSourcePlugin, fileSource } from "./source-plugin.ts";
+
+export default [fileSource];

@@ -1,0 +1,69 @@
+import { defineSource, PluginError } from "../../src/sdk/index.ts";
+import { processStdin, type StdinFactory } from "./open-input.ts";
+import { FileSource, type FileSourceConfig } from "./source.ts";
+
+/** Default safety limit on one record (a line or an array element). */
+export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Builds the `file` source plugin. `stdin` is where `-` reads from (the process's stdin unless
+ * a test passes its own stream).
+ */
+export function createFileSourcePlugin(stdin: StdinFactory = processStdin) {
+  return defineSource<FileSourceConfig>({
+    kind: "source",
+    name: "file",
+    api: 1,
+    summary: "Read events from NDJSON or JSON-array files (plain or .gz), globs, or stdin",
+    config: {
+      fields: {
+        paths: {
+          type: "string[]",
+          required: true,
+          description:
+            "Files or globs to read, or `-` for stdin. Entries are read in the order given; a glob's matches " +
+            "in byte order of their paths; each file fully before the next. `.gz` files are gunzipped. A " +
+            "missing file or a glob matching nothing is an error.",
+          example: ["events/2024-*.ndjson.gz"],
+        },
+        format: {
+          type: "string",
+          enum: ["auto", "ndjson", "array"],
+          default: "auto",
+          description:
+            "`ndjson` (one JSON value per line; blank lines skipped; CRLF accepted), `array` (one top-level " +
+            "JSON array, streamed element by element), or `auto`: `array` when a file's first non-blank byte " +
+            "is `[`, else `ndjson`. A UTF-8 BOM at the start is ignored.",
+        },
+        batchSize: {
+          type: "integer",
+          minimum: 1,
+          default: 1000,
+          description: "Most records in one batch handed to the engine.",
+        },
+        maxRecordBytes: {
+          type: "integer",
+          minimum: 1,
+          default: DEFAULT_MAX_RECORD_BYTES,
+          description:
+            "Longest record (line or array element) in bytes; a longer one is reported invalid instead of " +
+            "being held in memory.",
+        },
+      },
+      fromUri(rest) {
+        if (rest === "") throw new PluginError("give a path, a glob or `-`: file:<path|glob>", "file:");
+        return { paths: [rest] };
+      },
+      examples: [
+        ["One NDJSON file", "file:events.ndjson"],
+        ["Every gzipped file of a folder, in name order", "file:archive/*.ndjson.gz"],
+        ["stdin", "file:-"],
+        ["Pipeline file", 'source: { file: { paths: ["a.json", "b.ndjson"], format: auto } }'],
+      ],
+    },
+    create: (config, host) => new FileSource(config, host, stdin),
+  });
+}
+
+/** The `file` source: `--from file:<path|glob>`. */
+export const fileSource = createFileSourcePlugin();
