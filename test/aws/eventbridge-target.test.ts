@@ -156,7 +156,7 @@ describe("eventbridge target", () => {
     ]);
     fake.setFaults({});
     const missing = await target({ bus: "nope" });
-    expect(missing.write([makeEnvelope(makeEvent(0), 0)])).rejects.toThrow(
+    await expect(missing.write([makeEnvelope(makeEvent(0), 0)])).rejects.toThrow(
       /bus nope.*ResourceNotFoundException/,
     );
   });
