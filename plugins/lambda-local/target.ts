@@ -1,0 +1,130 @@
+/**
+ * The running `lambda-local` target: calls an in-process handler per event.
+ *
+ * @module
+ */
+import type {
+  CheckResult,
+  Envelope,
+  Host,
+  ItemFailure,
+  PlannedAction,
+  Target,
+  WriteResult,
+} from "../../src/sdk/index.ts";
+import { payloadText } from "../lambda/payload.ts";
+import { makeContext } from "./context.ts";
+import { callHandler, type Handler, loadHandler } from "./load-handler.ts";
+
+/** What the target needs. */
+export interface LocalLambdaOptions {
+  /** Absolute path of the handler module. */
+  path: string;
+  exportName: string;
+  functionName: string;
+  region: string;
+  memoryMb: number;
+  timeoutMs: number;
+  retryFunctionErrors: boolean;
+  maxInFlight: number;
+}
+
+/** Creates the target. The module is imported in `open`/`check`, not here. */
+export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host): Target {
+  let loading: Promise<Handler> | undefined;
+  const load = () => {
+    loading ??= loadHandler(options.path, options.exportName);
+    return loading;
+  };
+  const label = `${options.path}#${options.exportName}`;
+
+  async function invokeOne(
+    handler: Handler,
+    envelope: Envelope,
+    index: number,
+  ): Promise<ItemFailure | undefined> {
+    // A fresh parse per call, as Lambda deserialises the payload: the handler may mutate its
+    // event without touching the envelope shared with other targets.
+    const event = JSON.parse(payloadText(envelope));
+    const context = makeContext(options);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([callHandler(handler, event, context), timeout]);
+      if (outcome === "timeout") {
+        // The handler keeps running in this process (a promise cannot be cancelled); its
+        // invocation is reported as Lambda would report it.
+        return {
+          index,
+          retryable: options.retryFunctionErrors,
+          code: "FunctionError",
+          message: `${label}: Sandbox.Timedout: Task timed out after ${(options.timeoutMs / 1000).toFixed(2)} seconds`,
+        };
+      }
+      return undefined;
+    } catch (error) {
+      const name = error instanceof Error ? error.name : "Error";
+      const message = error instanceof Error ? error.message : String(error);
+      return {
+        index,
+        retryable: options.retryFunctionErrors,
+        code: "FunctionError",
+        message: `${label} threw ${name}: ${message}`,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    policy: { maxItems: 1, maxInFlight: options.maxInFlight },
+
+    async open(): Promise<void> {
+      await load();
+    },
+
+    async check(): Promise<CheckResult> {
+      try {
+        await load();
+        return { ok: true, details: [`handler ${label} loaded (function name ${options.functionName})`] };
+      } catch (error) {
+        return { ok: false, details: [error instanceof Error ? error.message : String(error)] };
+      }
+    },
+
+    async plan(batch: readonly Envelope[]): Promise<PlannedAction[]> {
+      return batch.map((envelope, index) => ({
+        index,
+        action: "invoke",
+        destination: `local function ${options.functionName} (${label})`,
+        preview: envelope.event,
+      }));
+    },
+
+    async write(batch: readonly Envelope[]): Promise<WriteResult> {
+      const handler = await load();
+      const failures: ItemFailure[] = [];
+      // One after another, like the remote target: order within a batch holds.
+      for (let index = 0; index < batch.length; index++) {
+        const failure = await invokeOne(handler, batch[index]!, index);
+        if (!failure) continue;
+        failures.push(failure);
+        if (failure.retryable) {
+          for (let later = index + 1; later < batch.length; later++) {
+            failures.push({
+              index: later,
+              retryable: true,
+              code: "NotSent",
+              message: "not sent: an earlier event of the same batch is being retried",
+            });
+          }
+          break;
+        }
+      }
+      if (failures.length > 0) host.log.debug(`${label}: ${failures.length} of ${batch.length} failed`);
+      return { failures };
+    },
+  };
+}
