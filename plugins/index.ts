@@ -1,7 +1,12 @@
 import type { Plugin } from "../src/sdk/index.ts";
+import eventbridge from "./eventbridge/index.ts";
+import file from "./file/index.ts";
+import lambda from "./lambda/index.ts";
+import sqlite from "./sqlite/index.ts";
 
 /**
  * The built-in plugins. A static list (not a directory scan) so `bun build --compile` sees
- * every import and bundles it into the binary.
+ * every import and bundles it into the binary. Plugins import their SDKs lazily, so listing
+ * them here costs little at start-up.
  */
-export const builtinPlugins: readonly Plugin[] = [];
+export const builtinPlugins: readonly Plugin[] = [...file, sqlite, eventbridge, lambda] as Plugin[];

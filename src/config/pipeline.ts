@@ -33,8 +33,12 @@ export interface PipelineSpec {
   pluginDir?: string;
   progress?: boolean;
   aws?: { region?: string; profile?: string };
-  /** Folder that relative paths in the spec resolve against. */
+  /** Folder that relative paths in the spec resolve against (the pipeline file's, or the cwd). */
   baseDir: string;
+  /** Overrides `baseDir` for the source's paths (a `--from` flag is relative to the cwd). */
+  sourceBaseDir?: string;
+  /** Overrides `baseDir` for the targets' paths (`--to` flags are relative to the cwd). */
+  targetsBaseDir?: string;
   /** The pipeline file, when there is one (for error messages). */
   file?: string;
 }

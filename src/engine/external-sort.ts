@@ -12,7 +12,7 @@ export const DEFAULT_RUN_SIZE = 100_000;
 export const MAX_FAN_IN = 64;
 
 /** Bytes read from a run file at a time during the merge. */
-const READ_CHUNK = 64 * 1024;
+const READ_CHUNK = 16 * 1024;
 /** Serialised bytes gathered before one write while spilling. */
 const WRITE_CHUNK = 1024 * 1024;
 
@@ -57,6 +57,7 @@ export async function* externalSort<T>(
         await writeRun(file, buffer);
         files.push(file);
         buffer = [];
+        Bun.gc(true);
       }
     }
     buffer.sort(compare);
@@ -180,9 +181,11 @@ async function* mergeRuns<T>(files: readonly string[], compare: (a: T, b: T) => 
       const next = await readers[run]!.next();
       if (!next.done) push({ item: next.value, run });
     }
+    let merged = 0;
     while (heap.length > 0) {
       const top = heap[0]!;
       yield top.item;
+      if (++merged % 100_000 === 0) Bun.gc(true);
       const next = await readers[top.run]!.next();
       if (next.done) {
         const last = heap.pop()!;

@@ -1,7 +1,16 @@
 import type { CommandClass } from "clipanion";
+import { PluginsDescribeCommand } from "./plugins/describe.ts";
+import { PluginsListCommand } from "./plugins/list.ts";
+import { RunCommand } from "./run.ts";
+import { ValidateCommand } from "./validate.ts";
 
 /**
  * Every command of the CLI. Keep this a static list so `bun build --compile` sees each file.
  * A command file must stay light at import time (see `main.ts`).
  */
-export const commands: CommandClass[] = [];
+export const commands: CommandClass[] = [
+  RunCommand,
+  ValidateCommand,
+  PluginsListCommand,
+  PluginsDescribeCommand,
+];

@@ -1,0 +1,59 @@
+import { Option, UsageError } from "clipanion";
+import { PluginAwareCommand } from "../../pipeline-command.ts";
+
+/** `rehydrate plugins describe <name>`. */
+export class PluginsDescribeCommand extends PluginAwareCommand {
+  static override paths = [["plugins", "describe"]];
+
+  static override usage = PluginAwareCommand.Usage({
+    category: "Plugins",
+    description: "show a plugin's config fields, defaults and examples",
+    examples: [
+      ["Describe the SQLite target", "$0 plugins describe sqlite"],
+      ["Describe only the source named file", "$0 plugins describe file --kind source"],
+    ],
+  });
+
+  name = Option.String({ name: "NAME" });
+  kind = Option.String("--kind", { description: "source or target, when a name is both" });
+
+  async execute(): Promise<number> {
+    let registry: Awaited<ReturnType<typeof this.loadPlugins>>;
+    try {
+      registry = await this.loadPlugins({});
+    } catch (error) {
+      this.asUsageError(error);
+    }
+    if (this.kind !== undefined && this.kind !== "source" && this.kind !== "target") {
+      throw new UsageError(`--kind must be source or target, got ${JSON.stringify(this.kind)}`);
+    }
+    const found = [registry.source(this.name), registry.target(this.name)].filter(
+      (entry) => entry !== undefined && (this.kind === undefined || entry.plugin.kind === this.kind),
+    );
+    if (found.length === 0) {
+      const known = [...new Set([...registry.names("source"), ...registry.names("target")])].join(", ");
+      throw new UsageError(`no plugin named "${this.name}" (known: ${known})`);
+    }
+    for (const entry of found) {
+      const { plugin, origin } = entry!;
+      this.out(`${plugin.name} (${plugin.kind}) — ${plugin.summary}`);
+      this.out(`  origin: ${origin}`);
+      this.out(`  URI: ${plugin.config.fromUri ? `${plugin.name}:<...>` : `${plugin.name}:`}`);
+      this.out("  config:");
+      for (const [key, field] of Object.entries(plugin.config.fields)) {
+        const facts = [field.type, field.required ? "required" : undefined];
+        if (field.default !== undefined) facts.push(`default ${JSON.stringify(field.default)}`);
+        if (field.enum) facts.push(`one of ${field.enum.join("|")}`);
+        this.out(`    ${key} (${facts.filter(Boolean).join(", ")})`);
+        this.out(`      ${field.description}`);
+        if (field.example !== undefined) this.out(`      example: ${JSON.stringify(field.example)}`);
+      }
+      if (plugin.config.examples?.length) {
+        this.out("  examples:");
+        for (const [what, how] of plugin.config.examples) this.out(`    ${what}:\n      ${how}`);
+      }
+      this.out("");
+    }
+    return 0;
+  }
+}

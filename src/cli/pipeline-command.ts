@@ -1,0 +1,99 @@
+import { resolve as resolvePath } from "node:path";
+import { Option, UsageError } from "clipanion";
+import type { PipelineSpec } from "../config/pipeline.ts";
+import type { PluginRegistry } from "../host/registry.ts";
+import { BaseCommand } from "./base-command.ts";
+
+/** Commands that load plugins: the `--plugin-dir` flag and the registry. */
+export abstract class PluginAwareCommand extends BaseCommand {
+  pluginDir = Option.String("--plugin-dir", { description: "Folder of runtime plugins (*.ts, *.js)" });
+
+  /** The registry of built-in and runtime plugins (`pluginDir` from the flag or the pipeline file). */
+  protected async loadPlugins(spec: { pluginDir?: string }): Promise<PluginRegistry> {
+    const [{ loadRegistry, pluginDirectories }, { builtinPlugins }] = await Promise.all([
+      import("../host/registry.ts"),
+      import("../../plugins/index.ts"),
+    ]);
+    return loadRegistry(builtinPlugins, pluginDirectories(spec.pluginDir ?? this.pluginDir, process.env));
+  }
+
+  /** Turns a ConfigError or PluginError into clipanion's UsageError (exit 2, one line). */
+  protected asUsageError(error: unknown): never {
+    if (error instanceof Error && (error.name === "ConfigError" || error.name === "PluginError")) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Options shared by `run` and `validate`: everything that describes a pipeline. A pipeline file
+ * can say all of it; flags given on the command line win over the file.
+ */
+export abstract class PipelineCommand extends PluginAwareCommand {
+  pipelineFile = Option.String({ required: false, name: "PIPELINE_FILE" });
+
+  from = Option.String("--from", {
+    description: "Source URI: file:<path|glob> (or a bare path), - for stdin, dynamodb:<table>, ...",
+  });
+  to = Option.Array("--to", {
+    description: "Target URI, repeatable: stdout:, file:<out.ndjson>, sqlite:<db>#<table>, lambda:<fn>, ...",
+  });
+  pattern = Option.Array("--pattern", {
+    description: "EventBridge event pattern as JSON or @file; repeat to OR several",
+  });
+  orderKey = Option.String("--order-key", {
+    description: "JSON path of the ordering key (detail.orderId): per-key order with parallel lanes",
+  });
+  concurrency = Option.String("--concurrency", {
+    description: "Parallel lanes per target when --order-key is set (default 4)",
+  });
+  limit = Option.String("--limit", {
+    description: "Stop after this many matched events",
+  });
+  region = Option.String("--region", { description: "AWS region for AWS plugins" });
+  profile = Option.String("--profile", { description: "AWS profile for AWS plugins" });
+
+  /** Reads the pipeline file (if any) and lays the flags over it. */
+  protected async loadSpec(): Promise<PipelineSpec> {
+    const { loadPipelineFile } = await import("../config/pipeline.ts");
+    const spec: PipelineSpec = this.pipelineFile
+      ? loadPipelineFile(this.pipelineFile, process.env)
+      : { baseDir: process.cwd() };
+    // Paths on the command line are relative to the working directory, not the pipeline file.
+    const cwd = process.cwd();
+    const flagPath = (path: string | undefined) => (path === undefined ? undefined : resolvePath(cwd, path));
+    if (this.from !== undefined) {
+      spec.source = this.from;
+      spec.sourceBaseDir = cwd;
+    }
+    if (this.to !== undefined) {
+      spec.targets = this.to;
+      spec.targetsBaseDir = cwd;
+    }
+    if (this.pattern !== undefined) {
+      spec.patterns = this.pattern.map((p) => (p.startsWith("@") ? `@${flagPath(p.slice(1))}` : p));
+    }
+    if (this.orderKey !== undefined) spec.orderKey = this.orderKey;
+    if (this.concurrency !== undefined) spec.concurrency = integerFlag("--concurrency", this.concurrency, 1);
+    if (this.limit !== undefined) spec.limit = integerFlag("--limit", this.limit, 0);
+    if (this.pluginDir !== undefined) spec.pluginDir = flagPath(this.pluginDir);
+    else if (spec.pluginDir !== undefined) spec.pluginDir = resolvePath(spec.baseDir, spec.pluginDir);
+    if (this.region !== undefined || this.profile !== undefined) {
+      spec.aws = {
+        ...spec.aws,
+        ...(this.region && { region: this.region }),
+        ...(this.profile && { profile: this.profile }),
+      };
+    }
+    return spec;
+  }
+}
+
+function integerFlag(flag: string, value: string, minimum: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < minimum) {
+    throw new UsageError(`${flag} must be a whole number ≥ ${minimum}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}

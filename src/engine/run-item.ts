@@ -1,0 +1,23 @@
+import type { Envelope, SourceBatch } from "../sdk/index.ts";
+
+/**
+ * A source batch in flight: acknowledged to the source once every matched event of it has
+ * been settled by every target (delivered, failed or cancelled), in read order.
+ */
+export interface BatchTicket {
+  readonly batch: SourceBatch;
+  /** Events of this batch not yet settled by every target. */
+  pending: number;
+  /** No more events of this batch will be dispatched. */
+  sealed: boolean;
+}
+
+/** One matched event shared by all targets of the run. */
+export interface RunItem {
+  readonly envelope: Envelope;
+  readonly ticket: BatchTicket;
+  /** Targets that have not settled this event yet. */
+  pendingTargets: number;
+  /** Whether any target finally failed (or cancelled) it: then it goes to the failed-events file. */
+  failed: boolean;
+}
