@@ -31,7 +31,8 @@ export function checkSqliteTarget(mapping: TableMapping, options: SqliteCheckOpt
 
   if (options.db === undefined) {
     const kind = fileKind(path);
-    if (kind === "other") return fail(`database path ${path} exists but is not a file`);
+    if (kind === "other" || kind === "directory")
+      return fail(`database path ${path} exists but is not a file`);
     if (kind === "missing") {
       if (!createTable)
         return fail(`database file ${path} does not exist (set createTable: true to create it)`);

@@ -1,0 +1,88 @@
+/**
+ * Helpers for the `sqlite:` tests (not used by the plugin itself).
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHost } from "../../src/host/create-host.ts";
+import type { Envelope, EventBridgeEvent, Host, Target } from "../../src/sdk/index.ts";
+import plugin from "./index.ts";
+
+/** A fresh temp folder and a function removing it. */
+export function tempFolder(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "rehydrate-sqlite-test-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A real host, except that `matcher` falls back to a tiny exact-value matcher while the pattern
+ * engine is a placeholder that refuses every pattern. The fallback understands only
+ * `{ field: [values...] }` with nested objects, which is all these tests use.
+ */
+export function testHost(options: { baseDir: string; dryRun?: boolean; log?: string[] }): Host {
+  const log = options.log ?? [];
+  const host = createHost({
+    pluginName: "sqlite",
+    dryRun: options.dryRun ?? false,
+    signal: new AbortController().signal,
+    baseDir: options.baseDir,
+    aws: {},
+    stderr: { write: (text: string) => log.push(text) },
+  });
+  return {
+    ...host,
+    matcher: (pattern) => {
+      try {
+        return host.matcher(pattern);
+      } catch (error) {
+        if (!String(error).includes("not implemented")) throw error;
+        return (event) => exactMatch(pattern, event);
+      }
+    },
+  };
+}
+
+function exactMatch(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) return pattern.some((p) => p === value);
+  if (pattern === null || typeof pattern !== "object") return false;
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(pattern).every(([k, p]) => exactMatch(p, (value as Record<string, unknown>)[k]));
+}
+
+/** An EventBridge event for user `userId`. */
+export function userEvent(
+  userId: unknown,
+  detail: Record<string, unknown> = {},
+  detailType = "UserUpdated",
+): EventBridgeEvent {
+  return {
+    version: "0",
+    id: `evt-${String(userId)}-${Math.random().toString(36).slice(2, 8)}`,
+    "detail-type": detailType,
+    source: "users",
+    account: "123456789012",
+    time: "2026-01-01T00:00:00Z",
+    region: "eu-west-1",
+    resources: [],
+    detail: { userId, ...detail },
+  };
+}
+
+/** Wraps events into envelopes the way the engine does (positions `events.ndjson:<line>`). */
+export function envelopes(events: readonly EventBridgeEvent[], firstSeq = 0): Envelope[] {
+  return events.map((event, i) => ({
+    event,
+    position: `events.ndjson:${firstSeq + i + 1}`,
+    seq: firstSeq + i,
+    record: event,
+  }));
+}
+
+/** Creates and opens a `sqlite:` target from raw config, as the engine would (minus validation). */
+export async function openTarget(config: Record<string, unknown>, host: Host): Promise<Target> {
+  const target = await plugin.create(config as never, host);
+  await target.open?.();
+  return target;
+}
