@@ -2,6 +2,7 @@ import type { Plugin } from "../src/sdk/index.ts";
 import eventbridge from "./eventbridge/index.ts";
 import file from "./file/index.ts";
 import lambda from "./lambda/index.ts";
+import lambdaLocal from "./lambda-local/index.ts";
 import sqlite from "./sqlite/index.ts";
 
 /**
@@ -9,4 +10,10 @@ import sqlite from "./sqlite/index.ts";
  * every import and bundles it into the binary. Plugins import their SDKs lazily, so listing
  * them here costs little at start-up.
  */
-export const builtinPlugins: readonly Plugin[] = [...file, sqlite, eventbridge, lambda] as Plugin[];
+export const builtinPlugins: readonly Plugin[] = [
+  ...file,
+  sqlite,
+  eventbridge,
+  lambda,
+  lambdaLocal,
+] as Plugin[];

@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
 import { parseArn } from "../aws/arn.ts";
 import { awsClientConfig } from "../aws/client-config.ts";
-import { createEventBridgeTarget } from "./target.ts";
 
 /** Validated configuration of the `eventbridge` target. */
 export interface EventBridgeConfig {
@@ -100,7 +98,12 @@ export default defineTarget<EventBridgeConfig>({
       ],
     ],
   },
-  create(config, host) {
+  async create(config, host) {
+    // The SDK loads here, not at import: `plugins list` and `--help` stay fast.
+    const [{ EventBridgeClient }, { createEventBridgeTarget }] = await Promise.all([
+      import("@aws-sdk/client-eventbridge"),
+      import("./target.ts"),
+    ]);
     const arn = parseArn(config.bus);
     return createEventBridgeTarget(
       {

@@ -6,7 +6,6 @@
  */
 import { basename, extname } from "node:path";
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
-import { createLocalLambdaTarget } from "./target.ts";
 
 /** Validated configuration of the `lambda-local` target. */
 export interface LocalLambdaConfig {
@@ -84,7 +83,8 @@ export default defineTarget<LocalLambdaConfig>({
       ["Call another export", "lambda-local:dist/index.js#onOrderEvent"],
     ],
   },
-  create(config, host) {
+  async create(config, host) {
+    const { createLocalLambdaTarget } = await import("./target.ts");
     const path = host.resolvePath(config.handler);
     return createLocalLambdaTarget(
       {

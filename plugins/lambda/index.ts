@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { LambdaClient } from "@aws-sdk/client-lambda";
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
 import { awsClientConfig } from "../aws/client-config.ts";
 import { parseFunctionRef } from "./function-ref.ts";
-import { createLambdaTarget } from "./target.ts";
 
 /** Validated configuration of the `lambda` target. */
 export interface LambdaConfig {
@@ -91,7 +89,12 @@ export default defineTarget<LambdaConfig>({
       ],
     ],
   },
-  create(config, host) {
+  async create(config, host) {
+    // The SDK loads here, not at import: `plugins list` and `--help` stay fast.
+    const [{ LambdaClient }, { createLambdaTarget }] = await Promise.all([
+      import("@aws-sdk/client-lambda"),
+      import("./target.ts"),
+    ]);
     const ref = parseFunctionRef(config.function, "function");
     if (config.qualifier !== undefined) ref.qualifier = config.qualifier;
     return createLambdaTarget(
