@@ -1,15 +1,13 @@
 /**
- * EventBridge pattern engine. PLACEHOLDER until the pattern issue lands: the API below is the
- * contract the rest of rehydrate codes against.
+ * EventBridge event-pattern engine: parser/validator with AWS's reasons, a compiled matcher
+ * with AWS/event-ruler semantics, and a sound raw-text prefilter. See docs/patterns.md.
  */
+import { compileNode, matchValue } from "./match.ts";
+import { normalize } from "./normalize.ts";
+import { parsePattern } from "./parse.ts";
+import { buildPrefilter } from "./prefilter.ts";
 
-/** AWS's `InvalidEventPatternException`: `message` is exactly what AWS returns. */
-export class InvalidEventPatternError extends Error {
-  override readonly name = "InvalidEventPatternException";
-  constructor(readonly reason: string) {
-    super(`Event pattern is not valid. Reason: ${reason}`);
-  }
-}
+export { InvalidEventPatternError } from "./errors.ts";
 
 /** A pattern compiled once, matched many times. */
 export interface CompiledPattern {
@@ -18,17 +16,47 @@ export interface CompiledPattern {
   /**
    * A sound test on an event's raw JSON text: `false` only when the event cannot match.
    * Absent when the pattern admits no useful text test.
+   *
+   * It looks for string values the pattern requires (never key names), so it is only valid
+   * when the text is the JSON of the very object that `matches` sees: callers must use it only
+   * when records pass through unmapped (no envelope mapping, which can rename keys and add
+   * values that are not in the text). Text containing any backslash always passes.
    */
   readonly prefilter?: (text: string) => boolean;
 }
 
-/** Compiles a pattern given as a parsed object or as JSON text. Throws InvalidEventPatternError. */
-export function compilePattern(_pattern: unknown): CompiledPattern {
-  throw new InvalidEventPatternError("the pattern engine is not implemented yet");
+/**
+ * Compiles a pattern given as a parsed object or as JSON text (at most 4096 characters).
+ * Throws `InvalidEventPatternError` with AWS's reason when the pattern is invalid.
+ */
+export function compilePattern(pattern: unknown): CompiledPattern {
+  const tree = normalize(parsePattern(pattern));
+  const root = compileNode(tree);
+  const matches = (event: unknown): boolean => matchValue(root, event);
+  const prefilter = buildPrefilter(tree);
+  return prefilter ? { matches, prefilter } : { matches };
 }
 
-/** Compiles several patterns into one that matches when any of them does (`--pattern` repeated). */
+/**
+ * Validates a pattern without keeping the compiled form. Throws `InvalidEventPatternError`.
+ */
+export function validatePattern(pattern: unknown): void {
+  parsePattern(pattern);
+}
+
+/**
+ * Compiles several patterns into one that matches when any of them does (`--pattern`
+ * repeated). Its prefilter is the OR of theirs, and absent if any one lacks a prefilter.
+ */
 export function compilePatterns(patterns: readonly unknown[]): CompiledPattern {
   const compiled = patterns.map(compilePattern);
-  return { matches: (event) => compiled.some((p) => p.matches(event)) };
+  if (compiled.length === 1) return compiled[0]!;
+  const matches = (event: unknown): boolean => {
+    for (const p of compiled) if (p.matches(event)) return true;
+    return false;
+  };
+  const filters = compiled.map((p) => p.prefilter);
+  if (filters.length === 0 || filters.some((f) => f === undefined)) return { matches };
+  const all = filters as Array<(text: string) => boolean>;
+  return { matches, prefilter: (text) => all.some((f) => f(text)) };
 }

@@ -1,0 +1,167 @@
+/**
+ * The compiled matcher: walks the event only along the paths the pattern names.
+ *
+ * Semantics (event-ruler's array-consistent matching): a node is matched against one value;
+ * when that value is an array, one element must satisfy the whole node, so fields combined
+ * under a node always come from the same array element. Leaves match scalars; a missing
+ * field, an object-valued field and an empty array all count as "no value" (only
+ * `exists:false` matches them).
+ */
+import type { PatternNode } from "./ast.ts";
+import { compileLeaf, type Scalar } from "./leaf.ts";
+
+/** A node ready for matching. Arrays instead of maps: the hot loop indexes them. */
+interface CompiledNode {
+  tests: Array<(value: Scalar) => boolean>;
+  /** Every leaf accepts "no value" (object-valued field or absence). */
+  leavesAbsentOk: boolean;
+  keys: string[];
+  /** Per key: look it up as an own property (names that exist on Object.prototype). */
+  ownOnly: boolean[];
+  nodes: CompiledNode[];
+  ors: CompiledNode[][];
+  /** Dotted event keys (`"a.b"`) that can stand for a path below this node's children. */
+  dotted: string[];
+  /** The node holds when its value is missing. */
+  absentOk: boolean;
+  /** The children hold when the value is a scalar (they see no value). */
+  childrenAbsentOk: boolean;
+}
+
+/** Compiles a normalized pattern tree. */
+export function compileNode(node: PatternNode): CompiledNode {
+  const leaves = node.leaves.map((leaf) => compileLeaf(leaf.matchers));
+  const keys = [...node.children.keys()];
+  const nodes = [...node.children.values()].map(compileNode);
+  const ors = node.ors.map((group) => group.map(compileNode));
+  const leavesAbsentOk = leaves.every((leaf) => leaf.absentOk);
+  const childrenAbsentOk = nodes.every((child) => child.absentOk);
+  const orsAbsentOk = ors.every((group) => group.some((branch) => branch.absentOk));
+  return {
+    tests: leaves.map((leaf) => leaf.test),
+    leavesAbsentOk,
+    keys,
+    ownOnly: keys.map((key) => key in Object.prototype),
+    nodes,
+    ors,
+    dotted: dottedKeys(node),
+    absentOk: leavesAbsentOk && childrenAbsentOk && orsAbsentOk,
+    childrenAbsentOk,
+  };
+}
+
+/** Every `child.grandchild…` key an event could use instead of nesting. */
+function dottedKeys(node: PatternNode): string[] {
+  const out = new Set<string>();
+  const below = (n: PatternNode, prefix: string): void => {
+    for (const [key, child] of n.children) {
+      out.add(`${prefix}.${key}`);
+      below(child, `${prefix}.${key}`);
+    }
+    for (const group of n.ors) for (const branch of group) below(branch, prefix);
+  };
+  for (const [key, child] of node.children) below(child, key);
+  return [...out];
+}
+
+/** Whether `value` (the event value at the node's path, `undefined` when missing) satisfies `node`. */
+export function matchValue(node: CompiledNode, value: unknown): boolean {
+  if (value === undefined) return node.absentOk;
+  if (typeof value === "object") {
+    if (value === null) return matchScalar(node, null);
+    if (Array.isArray(value)) {
+      if (value.length === 0) return node.absentOk;
+      for (let i = 0; i < value.length; i++) if (matchValue(node, value[i])) return true;
+      return false;
+    }
+    return matchObject(node, value as Record<string, unknown>);
+  }
+  return matchScalar(node, value as Scalar);
+}
+
+function matchScalar(node: CompiledNode, value: Scalar): boolean {
+  const tests = node.tests;
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(value)) return false;
+  if (!node.childrenAbsentOk) return false;
+  const ors = node.ors;
+  for (let g = 0; g < ors.length; g++) {
+    const group = ors[g]!;
+    let any = false;
+    for (let b = 0; b < group.length && !any; b++) any = matchScalar(group[b]!, value);
+    if (!any) return false;
+  }
+  return true;
+}
+
+function matchObject(node: CompiledNode, input: Record<string, unknown>): boolean {
+  if (!node.leavesAbsentOk) return false;
+  let object = input;
+  const dotted = node.dotted;
+  for (let i = 0; i < dotted.length; i++) {
+    if (object[dotted[i]!] !== undefined) {
+      object = expandDots(object, node.keys);
+      break;
+    }
+  }
+  const keys = node.keys;
+  const nodes = node.nodes;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = node.ownOnly[i] ? (Object.hasOwn(object, key) ? object[key] : undefined) : object[key];
+    if (!matchValue(nodes[i]!, value)) return false;
+  }
+  const ors = node.ors;
+  for (let g = 0; g < ors.length; g++) {
+    const group = ors[g]!;
+    let any = false;
+    for (let b = 0; b < group.length && !any; b++) any = matchObject(group[b]!, object);
+    if (!any) return false;
+  }
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The slow path for events that use dotted keys (`{"detail.state": "x"}`), which EventBridge
+ * treats like nesting. Moves each `head.rest` key under `head` as a `rest` key (the next level
+ * repeats this for deeper dots). Where a nested value exists too, the two are combined: a value
+ * that is not inside any array is consistent with every element, so it is added to each object
+ * element of an array; clashing scalars become a two-element array (approximation, see docs).
+ */
+function expandDots(object: Record<string, unknown>, heads: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...object };
+  for (const key of Object.keys(object)) {
+    const dot = key.indexOf(".");
+    if (dot === -1) continue;
+    const head = key.slice(0, dot);
+    if (!heads.includes(head)) continue;
+    const rest = key.slice(dot + 1);
+    const value = object[key];
+    delete out[key];
+    out[head] = attach(out[head], rest, value);
+  }
+  return out;
+}
+
+function combine(existing: unknown, value: unknown): unknown {
+  return existing === undefined ? value : [existing, value];
+}
+
+function attach(target: unknown, key: string, value: unknown): unknown {
+  if (target === undefined) return { [key]: value };
+  if (isPlainObject(target)) return { ...target, [key]: combine(target[key], value) };
+  if (Array.isArray(target)) {
+    if (target.some(isPlainObject)) {
+      return target.map((element) =>
+        isPlainObject(element) ? { ...element, [key]: combine(element[key], value) } : element,
+      );
+    }
+    return [...target, { [key]: value }];
+  }
+  return [target, { [key]: value }];
+}
+
+export type { CompiledNode };

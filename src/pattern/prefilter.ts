@@ -1,0 +1,82 @@
+/**
+ * A sound text prefilter: from a pattern, the string literals an event must contain as JSON
+ * string content, so a raw record that contains none of them cannot match.
+ *
+ * Only string VALUES are used, never key names. Rules:
+ * - A leaf yields a set of literals when every matcher in its list needs one: an exact string
+ *   (the string), a case-sensitive `prefix`/`suffix` (the affix), a `wildcard` (its longest
+ *   literal piece). Any other matcher (numbers, booleans, null, anything-but, exists, numeric,
+ *   cidr, equals-ignore-case) makes the leaf yield nothing.
+ * - A node needs every leaf's and child's sets (AND). A `$or` group yields the union of one set
+ *   from each branch, and nothing if any branch yields nothing.
+ * - A literal that JSON would escape, or the empty string, drops its whole set (no constraint).
+ * - Text that contains a backslash anywhere always passes: escapes (`\u0041`, `\/`) can hide a
+ *   literal.
+ */
+import type { Leaf, PatternNode } from "./ast.ts";
+import { parseWildcard } from "./wildcard.ts";
+
+/** AND of OR-sets of literals. */
+type Requirements = string[][];
+
+function leafLiterals(leaf: Leaf): string[] | undefined {
+  const out = new Set<string>();
+  for (const m of leaf.matchers) {
+    let literal: string;
+    if (m.kind === "exact" && typeof m.value === "string") literal = m.value;
+    else if ((m.kind === "prefix" || m.kind === "suffix") && !m.ignoreCase) literal = m.value;
+    else if (m.kind === "wildcard") {
+      literal = parseWildcard(m.value).segments.reduce((a, b) => (b.length > a.length ? b : a), "");
+    } else return undefined;
+    if (literal === "" || JSON.stringify(literal) !== `"${literal}"`) return undefined;
+    out.add(literal);
+  }
+  return [...out];
+}
+
+/** Shortest literal of a set: a longer shortest literal is a more selective test. */
+function strength(set: readonly string[]): number {
+  return Math.min(...set.map((s) => s.length)) / set.length;
+}
+
+export function requirements(node: PatternNode): Requirements {
+  const out: Requirements = [];
+  for (const leaf of node.leaves) {
+    const literals = leafLiterals(leaf);
+    if (literals) out.push(literals);
+  }
+  for (const child of node.children.values()) out.push(...requirements(child));
+  for (const group of node.ors) {
+    const union = new Set<string>();
+    let complete = true;
+    for (const branch of group) {
+      const sets = requirements(branch);
+      if (sets.length === 0) {
+        complete = false;
+        break;
+      }
+      const best = sets.reduce((a, b) => (strength(b) > strength(a) ? b : a));
+      for (const literal of best) union.add(literal);
+    }
+    if (complete) out.push([...union]);
+  }
+  return out;
+}
+
+/** Builds the prefilter, or `undefined` when the pattern requires no literal. */
+export function buildPrefilter(node: PatternNode): ((text: string) => boolean) | undefined {
+  const sets = requirements(node).sort((a, b) => strength(b) - strength(a));
+  if (sets.length === 0) return undefined;
+  const checks = sets.map((set): ((text: string) => boolean) => {
+    if (set.length === 1) {
+      const only = set[0]!;
+      return (text) => text.includes(only);
+    }
+    return (text) => set.some((literal) => text.includes(literal));
+  });
+  return (text) => {
+    if (text.includes("\\")) return true;
+    for (const check of checks) if (!check(text)) return false;
+    return true;
+  };
+}
