@@ -33,4 +33,4 @@ echo "test: typecheck" >&2
 echo "test: lint and format check" >&2
 "$BUN" x biome check .
 echo "test: bun test" >&2
-exec "$BUN" test "$@"
+exec "$BUN" test --timeout 60000 "$@"

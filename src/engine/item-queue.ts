@@ -78,10 +78,22 @@ export class ItemQueue<T> {
     });
   }
 
-  /** Resolves when fewer than `below` items are queued. */
-  waitForRoom(below: number): Promise<void> {
-    if (this.length < below) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push({ below, resolve }));
+  /** Resolves when fewer than `below` items are queued, or when `cancel` fires. */
+  waitForRoom(below: number, cancel?: AbortSignal): Promise<void> {
+    if (this.length < below || cancel?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { below, resolve };
+      this.roomWaiters.push(waiter);
+      cancel?.addEventListener(
+        "abort",
+        () => {
+          const i = this.roomWaiters.indexOf(waiter);
+          if (i >= 0) this.roomWaiters.splice(i, 1);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   }
 
   private wakeItems(): void {

@@ -22,7 +22,11 @@ import { DEFAULT_ITEM_RETRY, TargetRunner } from "./target-runner.ts";
 export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> {
   const started = new Date();
   const startedMs = performance.now();
+  // `stop` halts everything (interrupt, broken target); `stopReading` only ends the read, so
+  // what was read before a malformed record or the --limit still gets written.
   const stop = new AbortController();
+  const stopReading = new AbortController();
+  stop.signal.addEventListener("abort", () => stopReading.abort(), { once: true });
   let interrupted = false;
   let fatal: string | undefined;
   const onInterrupt = () => {
@@ -34,6 +38,10 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
   const failFatal = (message: string) => {
     fatal ??= message;
     stop.abort();
+  };
+  const endRead = (message: string) => {
+    fatal ??= message;
+    stopReading.abort();
   };
 
   const report: RunReport = {
@@ -139,7 +147,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
     const orderKeyOf = plan.orderKey ? compileJsonPath(plan.orderKey) : undefined;
     const matches = plan.pattern ? plan.pattern.matches.bind(plan.pattern) : () => true;
     const openContext = {
-      signal: stop.signal,
+      signal: stopReading.signal,
       prefilter: plan.prefilter && passThrough ? plan.pattern?.prefilter : undefined,
     };
 
@@ -150,7 +158,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       report.source.invalid++;
       pushSample(report.source.invalidSamples, { position, code: "InvalidRecord", message: reason });
       if (plan.skipInvalid) failedWriter?.write(text);
-      else failFatal(`${position}: ${reason}`);
+      else endRead(`${position}: ${reason}`);
     };
 
     reading: for await (const batch of source.batches(openContext)) {
@@ -162,7 +170,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
         const event = mapper(record.value, record.position);
         if (typeof event === "string") {
           recordInvalid(record.position, event, record.text ?? JSON.stringify(record.value));
-          if (stop.signal.aborted) break;
+          if (stopReading.signal.aborted) break;
           continue;
         }
         if (!matches(event)) {
@@ -201,12 +209,12 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       for (const invalid of batch.invalid ?? []) {
         report.source.read++;
         recordInvalid(invalid.position, invalid.reason, invalid.text);
-        if (stop.signal.aborted) break;
+        if (stopReading.signal.aborted) break;
       }
       ack.seal(ticket);
-      if (stop.signal.aborted) break;
-      for (const runner of runners) await runner.waitForRoom();
-      if (stop.signal.aborted) break;
+      if (stopReading.signal.aborted) break;
+      for (const runner of runners) await runner.waitForRoom(stop.signal);
+      if (stopReading.signal.aborted) break;
     }
 
     // Let lanes finish what is queued (or, when stopping, what is in flight), within a deadline.

@@ -85,9 +85,12 @@ export class TargetRunner {
     this.queues[lane]!.push(item);
   }
 
-  /** Resolves when every lane has room for more events (the reader's backpressure). */
-  async waitForRoom(): Promise<void> {
-    for (const queue of this.queues) await queue.waitForRoom(this.queueLimit);
+  /**
+   * Resolves when every lane has room for more events (the reader's backpressure), or when
+   * `stop` fires: stopped lanes take nothing more, so their room would never come.
+   */
+  async waitForRoom(stop: AbortSignal): Promise<void> {
+    for (const queue of this.queues) await queue.waitForRoom(this.queueLimit, stop);
   }
 
   /** Events queued and not yet taken by a lane. */
