@@ -31,6 +31,7 @@ describe("sqlite: config spec", () => {
       createTable: false,
       batchSize: 500,
       busyTimeoutMs: 5000,
+      synchronous: "NORMAL",
     });
   });
 
@@ -50,6 +51,7 @@ describe("sqlite: config spec", () => {
         "createTable",
         "batchSize",
         "busyTimeoutMs",
+        "synchronous",
       ].sort(),
     );
   });
