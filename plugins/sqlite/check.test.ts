@@ -56,15 +56,23 @@ describe("sqlite check", () => {
     });
   });
 
-  test("a missing file fails unless createTable, and then its folder must exist", async () => {
+  test("a missing file fails unless createTable, which creates missing folders under a real folder", async () => {
     expect(await check()).toMatchObject({ ok: false });
     expect(problem(await check())).toContain("does not exist (set createTable: true");
     const created = await check({ createTable: true });
     expect(created.ok).toBe(true);
     expect(created.details.join("\n")).toContain('CREATE TABLE IF NOT EXISTS "users"');
-    const noFolder = await check({ createTable: true, path: "missing/state.db" });
-    expect(noFolder.ok).toBe(false);
-    expect(problem(noFolder)).toContain(`folder ${join(folder.dir, "missing")}`);
+    const newFolder = await check({ createTable: true, path: "missing/deeper/state.db" });
+    expect(newFolder.ok).toBe(true);
+    expect(newFolder.details[0]).toBe(
+      `folder ${join(folder.dir, "missing", "deeper")} does not exist yet; it will be created (createTable)`,
+    );
+    writeFileSync(join(folder.dir, "plain"), "x");
+    const underFile = await check({ createTable: true, path: "plain/state.db" });
+    expect(underFile.ok).toBe(false);
+    expect(problem(underFile)).toBe(
+      `${join(folder.dir, "plain")} is not a folder, so ${join(folder.dir, "plain", "state.db")} cannot be created`,
+    );
   });
 
   test("a missing table fails unless createTable", async () => {
@@ -127,8 +135,10 @@ describe("sqlite check", () => {
     expect(problem(result)).toContain("exists but is not a file");
   });
 
-  test("check never creates the database, also with createTable", async () => {
+  test("check never creates the database or its folder, also with createTable", async () => {
     await check({ createTable: true });
+    await check({ createTable: true, path: "sub/state.db" });
     expect(existsSync(dbPath)).toBe(false);
+    expect(existsSync(join(folder.dir, "sub"))).toBe(false);
   });
 });

@@ -37,8 +37,11 @@ export function checkSqliteTarget(mapping: TableMapping, options: SqliteCheckOpt
       if (!createTable)
         return fail(`database file ${path} does not exist (set createTable: true to create it)`);
       const folder = dirname(path);
-      if (fileKind(folder) !== "directory")
-        return fail(`folder ${folder} for database file ${path} does not exist`);
+      const ancestor = nearestExisting(folder);
+      if (fileKind(ancestor) !== "directory")
+        return fail(`${ancestor} is not a folder, so ${path} cannot be created`);
+      if (ancestor !== folder)
+        details.push(`folder ${folder} does not exist yet; it will be created (createTable)`);
       details.push(`database file ${path} does not exist yet; it will be created (createTable)`);
       details.push(`table "${mapping.table}" will be created: ${createTableSql(mapping)}`);
       return { ok: true, details };
@@ -68,6 +71,13 @@ export function checkSqliteTarget(mapping: TableMapping, options: SqliteCheckOpt
   } finally {
     if (options.db === undefined) db?.close();
   }
+}
+
+/** The path itself or its closest ancestor that exists. */
+function nearestExisting(path: string): string {
+  let current = path;
+  while (fileKind(current) === "missing" && dirname(current) !== current) current = dirname(current);
+  return current;
 }
 
 function fileKind(path: string): "file" | "directory" | "other" | "missing" {

@@ -241,6 +241,13 @@ describe("sqlite target: failures", () => {
     expect(existsSync(dbPath)).toBe(false);
   });
 
+  test("createTable also creates the database's folder", async () => {
+    const target = await openTarget({ ...usersMapping, path: "out/deeper/state.db" }, host);
+    await target.write(envelopes([userEvent("a")]));
+    await target.close?.();
+    expect(rows("users", join(folder.dir, "out/deeper/state.db")).map((r) => r.id)).toEqual(["a"]);
+  });
+
   test("opening a table that does not fit the mapping is a clear error", async () => {
     withDb((db) => db.run("CREATE TABLE users (id TEXT, email TEXT, updated_at TEXT)"));
     await expect(openTarget({ ...usersMapping, createTable: false }, host)).rejects.toThrow(

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Host, PluginError, type Target } from "../../src/sdk/index.ts";
 import { checkSqliteTarget } from "./check.ts";
@@ -76,7 +76,15 @@ function openWritable(path: string, mapping: TableMapping, config: SqliteTargetC
     if (!config.createTable) {
       throw new PluginError("database file does not exist (set createTable: true to create it)", path);
     }
-    if (!existsSync(dirname(path))) throw new PluginError(`folder ${dirname(path)} does not exist`, path);
+    // Zero setup: `sqlite:out/state.db#t` with createTable works on a fresh clone.
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw new PluginError(
+        `cannot create folder ${dirname(path)}: ${error instanceof Error ? error.message : String(error)}`,
+        path,
+      );
+    }
   }
   let db: Database;
   try {
