@@ -151,6 +151,7 @@ function scanChunk(
   const text = cursor.text;
   const n = text.length;
   let i = cursor.pos;
+  if (scan.state === State.Broken) return false;
   let elementFrom = scan.state === State.InElement ? i : -1;
   while (i < n) {
     const state = scan.state;
