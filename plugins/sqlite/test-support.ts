@@ -16,14 +16,10 @@ export function tempFolder(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/**
- * A real host, except that `matcher` falls back to a tiny exact-value matcher while the pattern
- * engine is a placeholder that refuses every pattern. The fallback understands only
- * `{ field: [values...] }` with nested objects, which is all these tests use.
- */
+/** A real host, as the engine builds it, with log lines collected in `log`. */
 export function testHost(options: { baseDir: string; dryRun?: boolean; log?: string[] }): Host {
   const log = options.log ?? [];
-  const host = createHost({
+  return createHost({
     pluginName: "sqlite",
     dryRun: options.dryRun ?? false,
     signal: new AbortController().signal,
@@ -31,24 +27,6 @@ export function testHost(options: { baseDir: string; dryRun?: boolean; log?: str
     aws: {},
     stderr: { write: (text: string) => log.push(text) },
   });
-  return {
-    ...host,
-    matcher: (pattern) => {
-      try {
-        return host.matcher(pattern);
-      } catch (error) {
-        if (!String(error).includes("not implemented")) throw error;
-        return (event) => exactMatch(pattern, event);
-      }
-    },
-  };
-}
-
-function exactMatch(pattern: unknown, value: unknown): boolean {
-  if (Array.isArray(pattern)) return pattern.some((p) => p === value);
-  if (pattern === null || typeof pattern !== "object") return false;
-  if (value === null || typeof value !== "object") return false;
-  return Object.entries(pattern).every(([k, p]) => exactMatch(p, (value as Record<string, unknown>)[k]));
 }
 
 /** An EventBridge event for user `userId`. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Envelope, Host, ItemFailure } from "../../../src/sdk/index.ts";
+import { type Envelope, type Host, type ItemFailure, PluginError } from "../../../src/sdk/index.ts";
 import { type Cell, toCell, toKeyCell } from "./cells.ts";
 import { JSON_TYPE, type TableMappingConfig } from "./config.ts";
 
@@ -70,7 +70,7 @@ export function compileTableMapping(
       read: (e) => e.text ?? JSON.stringify(e.event),
     });
   }
-  const isDelete = config.deleteWhen === undefined ? () => false : host.matcher(config.deleteWhen);
+  const isDelete = config.deleteWhen === undefined ? () => false : compileCondition(config.deleteWhen, host);
 
   return {
     table: config.table,
@@ -102,6 +102,15 @@ export function compileTableMapping(
       };
     },
   };
+}
+
+/** Compiles `deleteWhen`, naming the field when the pattern is invalid. */
+function compileCondition(pattern: unknown, host: Pick<Host, "matcher">): (event: unknown) => boolean {
+  try {
+    return host.matcher(pattern);
+  } catch (error) {
+    throw new PluginError(error instanceof Error ? error.message : String(error), "deleteWhen");
+  }
 }
 
 /** Narrows {@link TableMapping.actionFor}'s result. */

@@ -122,6 +122,15 @@ describe("compileTableMapping", () => {
     expect(rowDestination(composite, ["a b", 2])).toBe('o(tenant="a b",id=2)');
   });
 
+  test("an invalid deleteWhen pattern fails at compile time, naming the field and AWS's reason", () => {
+    expect(() =>
+      compileTableMapping(
+        withMappingDefaults({ table: "t", deleteWhen: { "detail-type": "UserDeleted" } }),
+        host,
+      ),
+    ).toThrow(/^deleteWhen: .*Event pattern is not valid/);
+  });
+
   test("a malformed JSON path fails at compile time", () => {
     expect(() =>
       compileTableMapping(withMappingDefaults({ table: "t", key: { id: "$..x[" } }), host),
