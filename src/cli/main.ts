@@ -4,7 +4,7 @@
  * the engine, plugins and SDKs it needs inside `execute()`, so `--help` and `--version` start
  * fast.
  */
-import { Builtins, Cli } from "clipanion";
+import { type BaseContext, Builtins, Cli, type Command } from "clipanion";
 import { VERSION } from "../version.ts";
 import { commands } from "./commands/index.ts";
 
@@ -22,9 +22,25 @@ export function buildCli(): Cli {
   return cli;
 }
 
-if (import.meta.main) {
+/**
+ * Parses and runs one command line. Unlike clipanion's own `run`, a command line that does not
+ * parse (unknown flag, missing value) exits 2, the code for usage errors, not 1, which
+ * rehydrate reserves for runs where events failed.
+ */
+export async function runCommandLine(argv: string[], context: BaseContext): Promise<number> {
   const cli = buildCli();
-  const code = await cli.run(process.argv.slice(2), Cli.defaultContext);
+  let command: Command<BaseContext>;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    context.stderr.write(cli.error(error));
+    return 2;
+  }
+  return cli.run(command, context);
+}
+
+if (import.meta.main) {
+  const code = await runCommandLine(process.argv.slice(2), Cli.defaultContext);
   // Exit explicitly: SDK clients and pools may keep the event loop alive after a run.
   process.exit(code);
 }

@@ -17,10 +17,14 @@ export abstract class PluginAwareCommand extends BaseCommand {
     return loadRegistry(builtinPlugins, pluginDirectories(spec.pluginDir ?? this.pluginDir, process.env));
   }
 
-  /** Turns a ConfigError or PluginError into clipanion's UsageError (exit 2, one line). */
-  protected asUsageError(error: unknown): never {
-    if (error instanceof Error && (error.name === "ConfigError" || error.name === "PluginError")) {
-      throw new UsageError(error.message);
+  /**
+   * Prints a usage or configuration error (ConfigError, PluginError, UsageError) on one line
+   * and returns exit code 2; anything else is a bug and is rethrown.
+   */
+  protected configErrorExit(error: unknown): number {
+    if (error instanceof Error && ["ConfigError", "PluginError", "UsageError"].includes(error.name)) {
+      this.err(`rehydrate: ${error.message}`);
+      return 2;
     }
     throw error;
   }

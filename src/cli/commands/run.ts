@@ -78,7 +78,7 @@ export class RunCommand extends PipelineCommand {
         progress: isTTY,
       });
     } catch (error) {
-      this.asUsageError(error);
+      return this.configErrorExit(error);
     }
 
     const interrupt = new AbortController();

@@ -31,7 +31,7 @@ export class ValidateCommand extends PipelineCommand {
       const spec = await this.loadSpec();
       plan = resolveRun(spec, await this.loadPlugins(spec), { progress: false });
     } catch (error) {
-      this.asUsageError(error);
+      return this.configErrorExit(error);
     }
     this.out(`source ${plan.source.name}: ${plan.source.registered.plugin.name} config ok`);
     this.out(

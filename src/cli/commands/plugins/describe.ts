@@ -22,17 +22,19 @@ export class PluginsDescribeCommand extends PluginAwareCommand {
     try {
       registry = await this.loadPlugins({});
     } catch (error) {
-      this.asUsageError(error);
+      return this.configErrorExit(error);
     }
     if (this.kind !== undefined && this.kind !== "source" && this.kind !== "target") {
-      throw new UsageError(`--kind must be source or target, got ${JSON.stringify(this.kind)}`);
+      return this.configErrorExit(
+        new UsageError(`--kind must be source or target, got ${JSON.stringify(this.kind)}`),
+      );
     }
     const found = [registry.source(this.name), registry.target(this.name)].filter(
       (entry) => entry !== undefined && (this.kind === undefined || entry.plugin.kind === this.kind),
     );
     if (found.length === 0) {
       const known = [...new Set([...registry.names("source"), ...registry.names("target")])].join(", ");
-      throw new UsageError(`no plugin named "${this.name}" (known: ${known})`);
+      return this.configErrorExit(new UsageError(`no plugin named "${this.name}" (known: ${known})`));
     }
     for (const entry of found) {
       const { plugin, origin } = entry!;

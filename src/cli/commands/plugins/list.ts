@@ -24,7 +24,7 @@ export class PluginsListCommand extends PluginAwareCommand {
     try {
       registry = await this.loadPlugins({});
     } catch (error) {
-      this.asUsageError(error);
+      return this.configErrorExit(error);
     }
     const rows = registry.all().map(({ plugin, origin }) => ({
       kind: plugin.kind,
