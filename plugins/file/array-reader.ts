@@ -154,7 +154,7 @@ function scanChunk(
   if (scan.state === State.Broken) return false;
   let elementFrom = scan.state === State.InElement ? i : -1;
   while (i < n) {
-    const state = scan.state;
+    const state: State = scan.state;
     if (state === State.InElement) {
       // Strings: jump from quote to quote (most of an event is strings).
       if (scan.inString) {

@@ -3,7 +3,10 @@
  * Both are named `file`; the registry tells them apart by kind.
  */
 import { fileSource } from "./source-plugin.ts";
+import { fileTarget } from "./target-plugin.ts";
 
+export { encodeNdjson } from "./ndjson-encode.ts";
 export { createFileSourcePlugin, fileSource } from "./source-plugin.ts";
+export { fileTarget } from "./target-plugin.ts";
 
-export default [fileSource];
+export default [fileSource, fileTarget];
