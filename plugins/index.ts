@@ -4,6 +4,7 @@ import file from "./file/index.ts";
 import lambda from "./lambda/index.ts";
 import lambdaLocal from "./lambda-local/index.ts";
 import sqlite from "./sqlite/index.ts";
+import stdout from "./stdout/index.ts";
 
 /**
  * The built-in plugins. A static list (not a directory scan) so `bun build --compile` sees
@@ -13,6 +14,7 @@ import sqlite from "./sqlite/index.ts";
 export const builtinPlugins: readonly Plugin[] = [
   ...file,
   sqlite,
+  stdout,
   eventbridge,
   lambda,
   lambdaLocal,
