@@ -106,11 +106,14 @@ export const sqliteConfigSpec: ConfigSpec = {
   },
   fromUri: sqliteFromUri,
   examples: [
-    ["Whole events as JSON in table users of out.db (table created on request)", "sqlite:out.db#users"],
     [
-      "Mapped columns, delete on UserDeleted, table created",
+      "Whole events, keyed by their id, into an existing table events (id PRIMARY KEY, event) of out.db",
+      "sqlite:out.db#events",
+    ],
+    [
+      "A pipeline file's target: mapped columns, delete on UserDeleted, table created",
       JSON.stringify({
-        to: "sqlite:state.db#users",
+        uri: "sqlite:state.db#users",
         key: { id: "$.detail.userId" },
         columns: { email: "$.detail.email", updated_at: "$.time" },
         deleteWhen: { "detail-type": ["UserDeleted"] },

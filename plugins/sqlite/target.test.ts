@@ -107,6 +107,38 @@ describe("sqlite target: mapping", () => {
   });
 });
 
+describe("sqlite target: keys", () => {
+  test("composite keys, and key columns only (columns: {})", async () => {
+    const target = await openTarget(
+      {
+        path: "state.db",
+        table: "members",
+        key: { team: "$.detail.team", user: "$.detail.userId" },
+        columns: {},
+        deleteWhen: { "detail-type": ["UserDeleted"] },
+        createTable: true,
+      },
+      host,
+    );
+    expect(target.policy).toEqual({ maxItems: 500, maxInFlight: 1 });
+    const result = await target.write(
+      envelopes([
+        userEvent("u1", { team: "red" }),
+        userEvent("u1", { team: "blue" }),
+        userEvent("u1", { team: "red" }),
+        userEvent("u2", { team: "red" }),
+        userEvent("u1", { team: "blue" }, "UserDeleted"),
+      ]),
+    );
+    await target.close?.();
+    expect(result.failures).toEqual([]);
+    expect(rows("members")).toEqual([
+      { team: "red", user: "u1" },
+      { team: "red", user: "u2" },
+    ]);
+  });
+});
+
 describe("sqlite target: last write wins", () => {
   test("within a batch and across batches", async () => {
     const target = await openTarget({ ...usersMapping, batchSize: 10 }, host);
@@ -206,6 +238,35 @@ describe("sqlite target: failures", () => {
       ["a", "same@x"],
       ["d", "d@x"],
     ]);
+  });
+
+  test("when a key's last event is refused, its earlier events still apply, as one by one", async () => {
+    withDb((db) => db.run("CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT UNIQUE, updated_at TEXT)"));
+    const target = await openTarget({ ...usersMapping, createTable: false }, host);
+    const result = await target.write(
+      envelopes([
+        userEvent("a", { email: "a1" }),
+        userEvent("b", { email: "b1" }),
+        userEvent("a", { email: "b1" }),
+      ]),
+    );
+    await target.flush?.();
+    await target.close?.();
+    expect(result.failures.map((f) => [f.index, f.code])).toEqual([[2, "SQLITE_CONSTRAINT_UNIQUE"]]);
+    expect(rows().map((r) => [r.id, r.email])).toEqual([
+      ["a", "a1"],
+      ["b", "b1"],
+    ]);
+  });
+
+  test("a key of the wrong type for an INTEGER PRIMARY KEY fails alone with SQLITE_MISMATCH", async () => {
+    const target = await openTarget({ ...usersMapping, types: { id: "INTEGER" } }, host);
+    const result = await target.write(envelopes([userEvent(1), userEvent("not-a-number"), userEvent(2)]));
+    await target.close?.();
+    expect(result.failures.map((f) => [f.index, f.retryable, f.code])).toEqual([
+      [1, false, "SQLITE_MISMATCH"],
+    ]);
+    expect(rows().map((r) => r.id)).toEqual([1, 2]);
   });
 
   test("a locked database fails the batch as retryable SQLITE_BUSY; a retry succeeds", async () => {
