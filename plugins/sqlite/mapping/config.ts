@@ -133,10 +133,11 @@ export function tableMappingProblems(config: TableMappingConfig, typeNames: read
   const problems: string[] = [];
   if (typeof config.table !== "string" || config.table === "")
     problems.push("table: must be a non-empty name");
+  else if (config.table.includes("\0")) problems.push("table: must not contain a NUL character");
   const seen = new Map<string, string>();
   const claim = (name: string, field: string) => {
-    if (name === "") {
-      problems.push(`${field}: column names must not be empty`);
+    if (name === "" || name.includes("\0")) {
+      problems.push(`${field}: column names must not be empty or contain a NUL character`);
       return;
     }
     const other = seen.get(name.toLowerCase());

@@ -49,6 +49,10 @@ describe("tableMappingProblems", () => {
       'types.id: must be one of TEXT, INTEGER, JSON, got "VARCHAR"',
     ]);
     expect(problems({ table: "t", batchSize: 0 })).toEqual(["batchSize: must be a whole number ≥ 1"]);
+    expect(problems({ table: "a\0b", columns: { "x\0": "$.x" } })).toEqual([
+      "table: must not contain a NUL character",
+      "columns.x\0: column names must not be empty or contain a NUL character",
+    ]);
   });
 });
 
