@@ -212,6 +212,22 @@ describe("sqlite target: last write wins", () => {
   });
 });
 
+describe("sqlite target: volume", () => {
+  test("50,000 events over 10,000 keys in one write: one row per key, each from its last event", async () => {
+    const target = await openTarget({ ...usersMapping, batchSize: 50_000 }, host);
+    const events = Array.from({ length: 50_000 }, (_, i) => userEvent(`k${i % 10_000}`, { email: `e${i}` }));
+    const result = await target.write(envelopes(events));
+    await target.close?.();
+    expect(result.failures).toEqual([]);
+    const stored = rows();
+    expect(stored).toHaveLength(10_000);
+    for (const row of stored) {
+      const k = Number(String(row.id).slice(1));
+      expect(row.email).toBe(`e${40_000 + k}`);
+    }
+  });
+});
+
 describe("sqlite target: failures", () => {
   test("a refused row fails alone, naming the constraint; the others are written", async () => {
     withDb((db) => db.run("CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT UNIQUE, updated_at TEXT)"));
