@@ -1,4 +1,6 @@
 import type { CommandClass } from "clipanion";
+import { PatternTestCommand } from "./pattern/test.ts";
+import { PatternValidateCommand } from "./pattern/validate.ts";
 import { PluginsDescribeCommand } from "./plugins/describe.ts";
 import { PluginsListCommand } from "./plugins/list.ts";
 import { RunCommand } from "./run.ts";
@@ -13,4 +15,6 @@ export const commands: CommandClass[] = [
   ValidateCommand,
   PluginsListCommand,
   PluginsDescribeCommand,
+  PatternTestCommand,
+  PatternValidateCommand,
 ];
