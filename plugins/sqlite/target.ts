@@ -56,8 +56,9 @@ export function createSqliteTarget(config: SqliteTargetConfig, host: Host): Targ
       return connect().write(batch);
     },
     async flush() {
-      // With synchronous=NORMAL a checkpoint is what syncs the WAL: after it, every batch written
-      // is on disk. Readers can keep it from finishing; the WAL is then still synced, so that's fine.
+      // With synchronous=NORMAL, commits are synced by checkpoints: one syncs the WAL, then copies
+      // it into the database. FULL waits (up to the busy timeout) for readers of older snapshots;
+      // if they outlast it, the checkpoint at close does the rest.
       if (db === undefined) return;
       const result = db.query<{ busy: number }, []>("PRAGMA wal_checkpoint(FULL)").get();
       if (result?.busy) host.log.debug("checkpoint could not complete: another connection is reading");
