@@ -22,7 +22,10 @@ export abstract class PluginAwareCommand extends BaseCommand {
    * and returns exit code 2; anything else is a bug and is rethrown.
    */
   protected configErrorExit(error: unknown): number {
-    if (error instanceof Error && ["ConfigError", "PluginError", "UsageError"].includes(error.name)) {
+    if (
+      error instanceof Error &&
+      ["ConfigError", "PluginError", "UsageError", "PatternSourceError"].includes(error.name)
+    ) {
       this.err(`rehydrate: ${error.message}`);
       return 2;
     }
@@ -45,6 +48,14 @@ export abstract class PipelineCommand extends PluginAwareCommand {
   });
   pattern = Option.Array("--pattern", {
     description: "EventBridge event pattern as JSON or @file; repeat to OR several",
+  });
+  rule = Option.String("--rule", {
+    description:
+      "Use the pattern of a deployed EventBridge rule (name or ARN; DescribeRule), ORed with --pattern",
+  });
+  bus = Option.String("--bus", { description: "The event bus of --rule (name or ARN)" });
+  template = Option.String("--template", {
+    description: "Use the pattern of a rule in a CloudFormation/SAM template: <file>#<LogicalId>",
   });
   orderKey = Option.String("--order-key", {
     description: "JSON path of the ordering key (detail.orderId): per-key order with parallel lanes",
@@ -83,6 +94,9 @@ export abstract class PipelineCommand extends PluginAwareCommand {
     if (this.limit !== undefined) spec.limit = integerFlag("--limit", this.limit, 0);
     if (this.pluginDir !== undefined) spec.pluginDir = flagPath(this.pluginDir);
     else if (spec.pluginDir !== undefined) spec.pluginDir = resolvePath(spec.baseDir, spec.pluginDir);
+    if (this.rule !== undefined) spec.rule = this.rule;
+    if (this.bus !== undefined) spec.bus = this.bus;
+    if (this.template !== undefined) spec.template = resolvePath(cwd, this.template);
     if (this.region !== undefined || this.profile !== undefined) {
       spec.aws = {
         ...spec.aws,
@@ -90,7 +104,22 @@ export abstract class PipelineCommand extends PluginAwareCommand {
         ...(this.profile && { profile: this.profile }),
       };
     }
+    await this.addDeployedPatterns(spec);
     return spec;
+  }
+
+  /** Adds the patterns of `rule` / `template` (from flags or the file) to the spec's ORed list. */
+  private async addDeployedPatterns(spec: PipelineSpec): Promise<void> {
+    if (spec.bus !== undefined && spec.rule === undefined)
+      throw new UsageError("--bus only applies with --rule");
+    if (spec.rule === undefined && spec.template === undefined) return;
+    const { loadPattern } = await import("../pattern/load.ts");
+    const common = { region: spec.aws?.region, profile: spec.aws?.profile, cwd: spec.baseDir };
+    const patterns = [...(spec.patterns ?? [])];
+    if (spec.rule !== undefined)
+      patterns.push(await loadPattern({ ...common, rule: spec.rule, bus: spec.bus }));
+    if (spec.template !== undefined) patterns.push(await loadPattern({ ...common, template: spec.template }));
+    spec.patterns = patterns;
   }
 }
 

@@ -23,6 +23,12 @@ export interface PipelineSpec {
   targets?: EndpointSpec[];
   patterns?: unknown[];
   envelope?: EnvelopeSpec;
+  /** A deployed rule whose pattern is ORed with `patterns`. */
+  rule?: string;
+  /** The event bus of `rule`. */
+  bus?: string;
+  /** `<file>#<LogicalId>` of a CloudFormation/SAM rule whose pattern is ORed with `patterns`. */
+  template?: string;
   orderKey?: string;
   concurrency?: number;
   limit?: number;
@@ -100,7 +106,7 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
     expect("envelope", endpoint(raw.envelope) && typeof raw.envelope !== "string", "an object");
     spec.envelope = raw.envelope as EnvelopeSpec;
   }
-  for (const key of ["orderKey", "report", "failed", "pluginDir"] as const) {
+  for (const key of ["orderKey", "report", "failed", "pluginDir", "rule", "bus", "template"] as const) {
     expect(key, str(key), "a string");
     if (raw[key] !== undefined) spec[key] = raw[key] as string;
   }
@@ -110,6 +116,7 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
   }
   expect("concurrency", int("concurrency", 1), "an integer ≥ 1");
   expect("limit", int("limit", 0), "an integer ≥ 0");
+  if (spec.template !== undefined) spec.template = resolve(spec.baseDir, spec.template);
   if (raw.concurrency !== undefined) spec.concurrency = raw.concurrency as number;
   if (raw.limit !== undefined) spec.limit = raw.limit as number;
   if (raw.aws !== undefined) {

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { RunPlan } from "../engine/run-plan.ts";
 import { createEnvelopeMapper } from "../envelope/mapping.ts";
 import { parseJsonPath } from "../host/json-path.ts";
 import type { PluginRegistry } from "../host/registry.ts";
 import { compilePatterns, InvalidEventPatternError } from "../pattern/index.ts";
+import { readPatternArgument } from "../pattern/load.ts";
 import { PluginError } from "../sdk/index.ts";
 import { resolveEndpoint } from "./endpoint.ts";
 import { ConfigError } from "./errors.ts";
@@ -86,27 +86,12 @@ export function resolveRun(
   };
 }
 
-/**
- * A pattern as written: an object, JSON text, or `@file` (relative to the pipeline's folder).
- * Returns the parsed object; validation is the pattern engine's job.
- */
-export function readPattern(value: unknown, baseDir: string, where: string): unknown {
+/** A pattern as written: an object, or JSON text / `@file` (relative to the pipeline's folder). */
+function readPattern(value: unknown, baseDir: string, where: string): unknown {
   if (typeof value !== "string") return value;
-  let text = value;
-  if (value.startsWith("@")) {
-    const file = resolve(baseDir, value.slice(1));
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
-      throw new ConfigError(`cannot read the pattern file: ${(error as Error).message}`, where);
-    }
-  }
   try {
-    return JSON.parse(text);
+    return readPatternArgument(value, baseDir);
   } catch (error) {
-    throw new ConfigError(
-      `the pattern is not valid JSON (${(error as Error).message}); give a JSON object or @file`,
-      where,
-    );
+    throw new ConfigError((error as Error).message, where);
   }
 }

@@ -45,6 +45,16 @@ export const pipelineSchema = {
         { type: "array", items: { oneOf: [{ type: "object" }, { type: "string" }] } },
       ],
     },
+    rule: {
+      type: "string",
+      description:
+        "A deployed EventBridge rule (name or ARN) whose pattern is ORed with `pattern` (DescribeRule).",
+    },
+    bus: { type: "string", description: "The event bus of `rule` (name or ARN)." },
+    template: {
+      type: "string",
+      description: "`<file>#<LogicalId>` of a CloudFormation/SAM rule whose pattern is ORed with `pattern`.",
+    },
     envelope: {
       description:
         "How records that are not EventBridge events become one: `preset: putEvents` or JSON paths per field (`id`, `time`, `source`, `detail-type`, `detail`, `account`, `region`, `resources`, `version`); `{const: value}` for a constant.",

@@ -11,7 +11,10 @@ const root = join(import.meta.dir, "..", "..");
 function examplesCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "rh-cli-"));
   // Leave out examples/out/: a local quick start run may have left a database there.
-  cpSync(join(root, "examples"), dir, { recursive: true, filter: (src) => !src.includes(`${join("examples", "out")}/`) });
+  cpSync(join(root, "examples"), dir, {
+    recursive: true,
+    filter: (src) => !src.includes(`${join("examples", "out")}/`),
+  });
   return dir;
 }
 
@@ -105,6 +108,41 @@ describe("rehydrate run", () => {
     const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
     expect(report.status).toBe("stopped");
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+
+  test("--template takes the pattern of a CloudFormation rule, short tags and all", async () => {
+    const dir = examplesCopy();
+    writeFileSync(
+      join(dir, "template.yaml"),
+      [
+        "Resources:",
+        "  ShippedRule:",
+        "    Type: AWS::Events::Rule",
+        "    Properties:",
+        "      EventBusName: !Ref Bus",
+        "      EventPattern:",
+        "        detail-type: [Order Shipped]",
+        "      Targets: [{ Arn: !GetAtt Fn.Arn, Id: fn }]",
+      ].join("\n"),
+    );
+    const report = join(dir, "r.json");
+    const { code } = await runCli([
+      "run",
+      "--from",
+      join(dir, "events.ndjson"),
+      "--to",
+      `file:${join(dir, "out.ndjson")}`,
+      "--template",
+      `${join(dir, "template.yaml")}#ShippedRule`,
+      "--report",
+      report,
+    ]);
+    expect(code).toBe(0);
+    const shipped = readFileSync(join(dir, "events.ndjson"), "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"Order Shipped"'));
+    expect(JSON.parse(readFileSync(report, "utf8")).filter.matched).toBe(shipped.length);
+    expect(shipped.length).toBeGreaterThan(0);
   });
 
   test("a runtime plugin from --plugin-dir is used as a target", async () => {
