@@ -1,0 +1,234 @@
+/**
+ * install.sh against a loopback HTTP server that plays the GitHub release: a good install
+ * works and the installed binary runs; a tampered archive or a missing checksum entry is
+ * refused with nothing installed; platforms and missing tools get their messages.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tarGz } from "../../scripts/release/archive.ts";
+import { formatChecksums, parseChecksums, sha256Hex } from "../../scripts/release/checksums.ts";
+import {
+  buildSingle,
+  ROOT,
+  type RunResult,
+  removeTempDirs,
+  run,
+  type SingleBuild,
+  TEST_VERSION,
+  tempDir,
+} from "./built.ts";
+
+const INSTALL_SH = join(ROOT, "install.sh");
+const windows = process.platform === "win32";
+
+/** Release folders served under /<name>/: the real build, a tampered copy, one missing its checksum line. */
+let releases: Record<string, string>;
+let server: ReturnType<typeof Bun.serve>;
+let built: SingleBuild;
+const requested: string[] = [];
+
+beforeAll(async () => {
+  built = await buildSingle();
+  const archive = built.target.archive;
+  const tampered = tempDir("release-tampered");
+  // A well-formed archive with a different binary in it, as an attacker would serve: only the
+  // checksum can tell it apart.
+  const evil = new TextEncoder().encode("#!/bin/sh\necho pwned\n");
+  writeFileSync(join(tampered, archive), tarGz([{ name: "rehydrate", data: evil, mode: 0o755 }], 0));
+  copyFileSync(built.sums, join(tampered, "sha256sums.txt"));
+  const unlisted = tempDir("release-unlisted");
+  copyFileSync(built.archive, join(unlisted, archive));
+  const others = new Map([["rehydrate-other.tar.gz", sha256Hex(evil)]]);
+  writeFileSync(join(unlisted, "sha256sums.txt"), formatChecksums(others));
+  releases = { good: built.outdir, tampered, unlisted };
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const [, release, file] = new URL(request.url).pathname.split("/");
+      requested.push(`${release}/${file}`);
+      const dir = release ? releases[release] : undefined;
+      const body = dir && file && !file.includes("..") ? Bun.file(join(dir, file)) : undefined;
+      return body && (await body.exists()) ? new Response(body) : new Response("not found", { status: 404 });
+    },
+  });
+}, 120_000);
+
+afterAll(() => {
+  server?.stop(true);
+  removeTempDirs();
+});
+
+/** Environment for one install.sh run: a throwaway HOME and install dir, the given overrides. */
+function installEnv(release: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const home = tempDir("home");
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: home,
+    SHELL: "/bin/bash",
+    REHYDRATE_DOWNLOAD_URL: `http://127.0.0.1:${server.port}/${release}`,
+    REHYDRATE_INSTALL_DIR: join(home, "bin"),
+    ...overrides,
+  };
+}
+
+function install(env: Record<string, string>, args: string[] = []): Promise<RunResult> {
+  return run(["/bin/sh", INSTALL_SH, ...args], { env, timeoutMs: 60_000 });
+}
+
+describe.skipIf(windows)("install.sh", () => {
+  test("installs the verified binary, which then runs, and says how to add it to PATH", async () => {
+    const env = installEnv("good", { REHYDRATE_VERSION: TEST_VERSION });
+    const result = await install(env);
+    expect(result.stderr).toContain("sha256 verified");
+    expect(result.code).toBe(0);
+    const installed = join(env.REHYDRATE_INSTALL_DIR!, "rehydrate");
+    const version = await run([installed, "--version"]);
+    expect(version.stdout.trim()).toBe(TEST_VERSION);
+    expect(result.stderr).toContain(`installed rehydrate ${TEST_VERSION} to ${installed}`);
+    expect(result.stderr).not.toContain("warning");
+    expect(result.stderr).toContain(
+      `export PATH="${env.REHYDRATE_INSTALL_DIR}:$PATH"' >> ${env.HOME}/.bashrc`,
+    );
+    // Only the install dir's binary is left behind: no temporary file next to it.
+    expect(readdirSync(env.REHYDRATE_INSTALL_DIR!)).toEqual(["rehydrate"]);
+  });
+
+  test("--dir overrides the install directory and a dir already on PATH gets no PATH hint", async () => {
+    const env = installEnv("good");
+    const dir = join(env.HOME!, "tools");
+    env.PATH = `${dir}:${env.PATH}`;
+    const result = await install(env, ["--dir", dir]);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, "rehydrate"))).toBe(true);
+    expect(existsSync(env.REHYDRATE_INSTALL_DIR!)).toBe(false);
+    expect(result.stderr).not.toContain("is not on your PATH");
+  });
+
+  test("refuses a tampered archive and installs nothing", async () => {
+    const env = installEnv("tampered");
+    const result = await install(env);
+    expect(result.code).not.toBe(0);
+    const expected = parseChecksums(await Bun.file(built.sums).text()).get(built.target.archive);
+    expect(result.stderr).toContain(`checksum mismatch for ${built.target.archive}: expected ${expected}`);
+    expect(result.stderr).toContain("nothing was installed");
+    expect(existsSync(join(env.REHYDRATE_INSTALL_DIR!, "rehydrate"))).toBe(false);
+  });
+
+  test("refuses when sha256sums.txt has no entry for the archive, before downloading it", async () => {
+    const env = installEnv("unlisted");
+    const before = requested.length;
+    const result = await install(env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`sha256sums.txt has no entry for ${built.target.archive}`);
+    expect(requested.slice(before)).toEqual(["unlisted/sha256sums.txt"]);
+    expect(existsSync(join(env.REHYDRATE_INSTALL_DIR!, "rehydrate"))).toBe(false);
+  });
+
+  test("a release that does not exist is reported with its URL", async () => {
+    const env = installEnv("v9.9.9");
+    const result = await install(env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`could not download ${env.REHYDRATE_DOWNLOAD_URL}/sha256sums.txt`);
+  });
+
+  // uname -s / uname -m values as the script sees them → the archive it must ask for. The
+  // "unlisted" release has no entries, so the script names the archive it looked for and stops.
+  const platforms: [string, string, string, string][] = [
+    ["Linux", "x86_64", "glibc", "rehydrate-linux-x64.tar.gz"],
+    ["Linux", "aarch64", "glibc", "rehydrate-linux-arm64.tar.gz"],
+    ["Linux", "x86_64", "musl", "rehydrate-linux-x64-musl.tar.gz"],
+    ["Linux", "arm64", "musl", "rehydrate-linux-arm64-musl.tar.gz"],
+    ["Darwin", "x86_64", "", "rehydrate-darwin-x64.tar.gz"],
+    ["Darwin", "arm64", "", "rehydrate-darwin-arm64.tar.gz"],
+  ];
+  test.each(platforms)("%s %s %s asks for %s", async (os, arch, libc, archive) => {
+    const env = installEnv("unlisted", { REHYDRATE_OS: os, REHYDRATE_ARCH: arch, REHYDRATE_LIBC: libc });
+    const result = await install(env);
+    expect(result.stderr).toContain(`downloading ${archive} (latest)`);
+    expect(result.stderr).toContain(`no entry for ${archive};`);
+  });
+
+  test.each([
+    ["FreeBSD", "amd64"],
+    ["Linux", "riscv64"],
+    ["Darwin", "ppc"],
+  ])("unsupported platform %s/%s gets a clear message", async (os, arch) => {
+    const result = await install(installEnv("good", { REHYDRATE_OS: os, REHYDRATE_ARCH: arch }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no prebuilt rehydrate binary for ${os}/${arch}`);
+    expect(result.stderr).toContain("Prebuilt: Linux x86_64 and arm64");
+  });
+
+  test("Windows shells are pointed at the zip", async () => {
+    const result = await install(
+      installEnv("good", { REHYDRATE_OS: "MINGW64_NT-10.0", REHYDRATE_ARCH: "x86_64" }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("download rehydrate-windows-x64.zip");
+  });
+
+  /** A PATH holding only the named tools (symlinks), to simulate a machine that lacks others. */
+  function pathWith(tools: string[]): string {
+    const dir = tempDir("path");
+    for (const tool of tools) {
+      const real = Bun.which(tool);
+      if (!real) throw new Error(`test needs ${tool} on this machine`);
+      symlinkSync(real, join(dir, tool));
+    }
+    return dir;
+  }
+
+  const linux = { REHYDRATE_OS: "Linux", REHYDRATE_ARCH: "x86_64", REHYDRATE_LIBC: "glibc" };
+
+  test("without curl and wget it says to install one", async () => {
+    const result = await install(installEnv("good", { ...linux, PATH: pathWith([]) }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("neither curl nor wget is installed");
+  });
+
+  test.skipIf(!Bun.which("curl"))("without sha256sum and shasum it refuses to go on", async () => {
+    const result = await install(installEnv("good", { ...linux, PATH: pathWith(["curl"]) }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no sha256 tool found (sha256sum or shasum)");
+  });
+
+  const basics = ["uname", "grep", "mktemp", "awk", "cut", "tar", "gzip", "mkdir", "cp", "chmod", "mv", "rm"];
+  test.skipIf(!Bun.which("wget") || !Bun.which("shasum"))("falls back to wget and shasum", async () => {
+    const env = installEnv("good", { PATH: pathWith(["wget", "shasum", "perl", ...basics]) });
+    const result = await install(env);
+    expect(result.stderr).toContain("sha256 verified");
+    expect(result.code).toBe(0);
+  });
+
+  test("rejects an unknown argument with the usage", async () => {
+    const result = await install(installEnv("good"), ["--prefix", "/opt"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("usage: install.sh");
+    expect(result.stderr).toContain("unknown argument: --prefix");
+  });
+});
+
+describe("install.sh static checks", () => {
+  const shellcheck = Bun.which("shellcheck");
+  if (!shellcheck) {
+    console.warn("install.sh: shellcheck is not installed, so `shellcheck -s sh install.sh` is skipped");
+  }
+  test.skipIf(!shellcheck)("passes shellcheck -s sh", async () => {
+    const result = await run([shellcheck!, "-s", "sh", INSTALL_SH]);
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test("uses no bash-only syntax a plain sh would reject (parsed by /bin/sh -n)", async () => {
+    if (windows) return;
+    const result = await run(["/bin/sh", "-n", INSTALL_SH]);
+    expect(result.code).toBe(0);
+  });
+
+  test("is executable in the repository", () => {
+    const mode = Bun.spawnSync(["git", "ls-files", "-s", "install.sh"], { cwd: ROOT }).stdout.toString();
+    expect(mode.startsWith("100755")).toBe(true);
+  });
+});
