@@ -44,7 +44,8 @@ export function deleteSql(mapping: TableMapping): string {
 
 /**
  * `CREATE TABLE IF NOT EXISTS` with the key columns (TEXT unless `types` says otherwise, NOT
- * NULL) as PRIMARY KEY, value columns with their declared type or none, `JSON` as TEXT.
+ * NULL) as PRIMARY KEY, value columns with their declared type or none (the whole-event JSON
+ * column TEXT), `JSON` as TEXT.
  */
 export function createTableSql(mapping: TableMapping): string {
   const declare = (name: string, fallback: string) => {
@@ -54,7 +55,7 @@ export function createTableSql(mapping: TableMapping): string {
   };
   const columns = [
     ...mapping.keys.map((c) => `${declare(c.name, "TEXT")} NOT NULL`),
-    ...mapping.values.map((c) => declare(c.name, "")),
+    ...mapping.values.map((c) => declare(c.name, c.name === mapping.jsonColumn ? "TEXT" : "")),
   ];
   const primaryKey = mapping.keys.map((c) => quoteIdentifier(c.name)).join(", ");
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(mapping.table)} (${columns.join(", ")}, PRIMARY KEY (${primaryKey}))`;

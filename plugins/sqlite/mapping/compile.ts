@@ -40,6 +40,8 @@ export interface TableMapping {
   readonly keys: readonly MappedColumn[];
   /** Value columns: `columns` in config order, then the JSON column. */
   readonly values: readonly MappedColumn[];
+  /** The column holding the whole event as JSON text, if any (also listed in `values`). */
+  readonly jsonColumn?: string;
   /** Declared type of a column from `types` (upper case), if any. */
   declaredType(column: string): string | undefined;
   /** Maps one event to its action, or to a non-retryable `MissingKey` failure. */
@@ -76,6 +78,7 @@ export function compileTableMapping(
     table: config.table,
     keys,
     values,
+    ...(config.jsonColumn !== undefined ? { jsonColumn: config.jsonColumn } : {}),
     declaredType,
     actionFor(envelope, index) {
       const key: Array<Exclude<Cell, null>> = [];

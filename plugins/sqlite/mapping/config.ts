@@ -85,7 +85,7 @@ export function tableMappingFields(typeNames: readonly string[]): Record<string,
       type: "object",
       description:
         `Declared column types for createTable: column → one of ${typeNames.join(", ")}. Key columns ` +
-        `default to TEXT, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
+        `and the JSON column default to TEXT, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
         "value is stored quoted).",
       example: { updated_at: "TEXT", age: "INTEGER", tags: JSON_TYPE },
     },
