@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 
 /**
  * Writes failed events as NDJSON, one event per line, so the file is itself a valid
@@ -25,7 +26,10 @@ export class FailedEventsWriter {
   /** Writes buffered lines to disk, creating (truncating) the file on first use. */
   flush(): void {
     if (this.buffer.length === 0) return;
-    this.fd ??= openSync(this.path, "w");
+    if (this.fd === undefined) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(this.path, "w");
+    }
     writeSync(this.fd, this.buffer.join("\n") + "\n");
     this.buffer = [];
     this.bufferedChars = 0;

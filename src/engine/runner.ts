@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { createEnvelopeMapper } from "../envelope/mapping.ts";
 import { createHost, disposeTempDirs } from "../host/create-host.ts";
 import { compileJsonPath } from "../host/json-path.ts";
@@ -270,6 +271,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
 
 /** Writes the JSON report file. */
 export function writeReportFile(path: string, report: RunReport): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(report, null, 2) + "\n");
 }
 
