@@ -42,7 +42,8 @@ export function readJsonArgument(arg: string, cwd: string, what: string): unknow
     const file = resolve(cwd, arg.slice(1));
     source = arg.slice(1);
     try {
-      text = readFileSync(file, "utf8");
+      // A byte-order mark is common in files saved by Windows editors; JSON.parse rejects it.
+      text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
     } catch (error) {
       throw new PatternSourceError(
         `cannot read the ${what} file ${arg.slice(1)}: ${(error as Error).message}`,

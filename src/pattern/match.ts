@@ -141,7 +141,14 @@ function expandDots(object: Record<string, unknown>, heads: readonly string[]): 
     const rest = key.slice(dot + 1);
     const value = object[key];
     delete out[key];
-    out[head] = attach(out[head], rest, value);
+    // defineProperty, not assignment: a `__proto__` head must stay a plain own field.
+    const current = Object.hasOwn(out, head) ? out[head] : undefined;
+    Object.defineProperty(out, head, {
+      value: attach(current, rest, value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

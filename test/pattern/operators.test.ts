@@ -258,3 +258,11 @@ table("$or", [
   ],
   ["exists:false branch", { $or: [{ a: [{ exists: false }] }, { a: ["x"] }] }, {}, true],
 ]);
+
+table("prototype-named keys in dotted events", [
+  ["__proto__ head stays a field", '{"__proto__":{"x":["1"]}}', JSON.parse('{"__proto__.x":"1"}'), true],
+  ["__proto__ head, other value", '{"__proto__":{"x":["1"]}}', JSON.parse('{"__proto__.x":"2"}'), false],
+  ["__proto__ nested", '{"__proto__":{"x":["1"]}}', JSON.parse('{"__proto__":{"x":"1"}}'), true],
+  ["__proto__ missing", '{"__proto__":{"x":["1"]}}', {}, false],
+  ["constructor head", { constructor: { x: ["1"] } }, { "constructor.x": "1" }, true],
+]);
