@@ -7,7 +7,14 @@ import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { validatePluginConfig } from "../../src/config/plugin-config.ts";
 import { createHost } from "../../src/host/create-host.ts";
-import type { EventBridgeEvent, Host, SourceRecord } from "../../src/sdk/index.ts";
+import type {
+  Envelope,
+  EventBridgeEvent,
+  Host,
+  ItemFailure,
+  SourceRecord,
+  Target,
+} from "../../src/sdk/index.ts";
 import { dynamodbSource, dynamodbTarget } from "./index.ts";
 import { DynamoDbSource } from "./source.ts";
 import type { DynamoDbSourceConfig } from "./source-config.ts";
@@ -124,4 +131,48 @@ export function event(
     resources: [],
     detail,
   };
+}
+
+/** Wraps events as the engine's envelopes. */
+export function envelopes(events: EventBridgeEvent[], firstSeq = 0): Envelope[] {
+  return events.map((e, i) => ({ event: e, position: `test:${firstSeq + i}`, seq: firstSeq + i, record: e }));
+}
+
+/** Totals of a {@link writeLikeEngine} run. */
+export interface EngineLikeTotals {
+  delivered: number;
+  failed: ItemFailure[];
+  /** Retryable failures seen, by code (every attempt counted). */
+  retriesByCode: Record<string, number>;
+}
+
+/**
+ * Drives `target.write` the way the engine does: batches of `policy.maxItems` in order, retrying
+ * retryable failures (only those items, in order) until they settle or `maxAttempts` is reached.
+ */
+export async function writeLikeEngine(
+  target: Target,
+  all: Envelope[],
+  options: { maxAttempts?: number } = {},
+): Promise<EngineLikeTotals> {
+  const maxAttempts = options.maxAttempts ?? 30;
+  const totals: EngineLikeTotals = { delivered: 0, failed: [], retriesByCode: {} };
+  for (let i = 0; i < all.length; i += target.policy.maxItems) {
+    let pending = all.slice(i, i + target.policy.maxItems);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const { failures } = await target.write(pending);
+      const byIndex = new Map(failures.map((f) => [f.index, f]));
+      const retry: Envelope[] = [];
+      pending.forEach((envelope, index) => {
+        const failure = byIndex.get(index);
+        if (!failure) totals.delivered++;
+        else if (failure.retryable && attempt < maxAttempts) {
+          totals.retriesByCode[failure.code] = (totals.retriesByCode[failure.code] ?? 0) + 1;
+          retry.push(envelope);
+        } else totals.failed.push({ ...failure, index: envelope.seq });
+      });
+      pending = retry;
+    }
+  }
+  return totals;
 }
