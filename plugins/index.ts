@@ -1,4 +1,5 @@
 import type { Plugin } from "../src/sdk/index.ts";
+import dynamodb from "./dynamodb/index.ts";
 import eventbridge from "./eventbridge/index.ts";
 import file from "./file/index.ts";
 import lambda from "./lambda/index.ts";
@@ -18,4 +19,5 @@ export const builtinPlugins: readonly Plugin[] = [
   eventbridge,
   lambda,
   lambdaLocal,
+  ...dynamodb,
 ] as Plugin[];
