@@ -2,7 +2,7 @@
  * EventBridge event-pattern engine: parser/validator with AWS's reasons, a compiled matcher
  * with AWS/event-ruler semantics, and a sound raw-text prefilter. See docs/patterns.md.
  */
-import { compileNode, matchValue } from "./match.ts";
+import { compileNode, matchRoot } from "./match.ts";
 import { normalize } from "./normalize.ts";
 import { parsePattern } from "./parse.ts";
 import { buildPrefilter } from "./prefilter.ts";
@@ -32,7 +32,7 @@ export interface CompiledPattern {
 export function compilePattern(pattern: unknown): CompiledPattern {
   const tree = normalize(parsePattern(pattern));
   const root = compileNode(tree);
-  const matches = (event: unknown): boolean => matchValue(root, event);
+  const matches = (event: unknown): boolean => matchRoot(root, event);
   const prefilter = buildPrefilter(tree);
   return prefilter ? { matches, prefilter } : { matches };
 }

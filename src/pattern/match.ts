@@ -2,9 +2,9 @@
  * The compiled matcher: walks the event only along the paths the pattern names.
  *
  * Semantics (event-ruler's array-consistent matching): a node is matched against one value;
- * when that value is an array, one element must satisfy the whole node, so fields combined
- * under a node always come from the same array element. Leaves match scalars; a missing
- * field, an object-valued field and an empty array all count as "no value" (only
+ * when that value is an array, one element must supply every present value the node uses, so
+ * fields combined under a node always come from the same array element. Leaves match scalars;
+ * a missing field, an object-valued field and an empty array all count as "no value" (only
  * `exists:false` matches them).
  */
 import type { PatternNode } from "./ast.ts";
@@ -64,37 +64,66 @@ function dottedKeys(node: PatternNode): string[] {
   return [...out];
 }
 
-/** Whether `value` (the event value at the node's path, `undefined` when missing) satisfies `node`. */
-export function matchValue(node: CompiledNode, value: unknown): boolean {
-  if (value === undefined) return node.absentOk;
-  if (typeof value === "object") {
-    if (value === null) return matchScalar(node, null);
-    if (Array.isArray(value)) {
-      if (value.length === 0) return node.absentOk;
-      for (let i = 0; i < value.length; i++) if (matchValue(node, value[i])) return true;
-      return false;
-    }
-    return matchObject(node, value as Record<string, unknown>);
-  }
-  return matchScalar(node, value as Scalar);
+/**
+ * How a value can satisfy a node: {@link ABSENT} using only absence (`exists:false`, no value
+ * of the pattern's paths involved), {@link POSITIVE} using at least one present value. The
+ * difference matters under arrays: a positive match pins one element (event-ruler's array
+ * membership), and `exists:false` is then judged inside that element; an absence-only match pins
+ * nothing, so the field must be absent from every element (as event-ruler, which checks absence
+ * against the array membership chosen so far).
+ */
+const ABSENT = 1;
+const POSITIVE = 2;
+
+/** Whether the event (a parsed JSON value) matches the compiled root. */
+export function matchRoot(root: CompiledNode, event: unknown): boolean {
+  return evalValue(root, event) !== 0;
 }
 
-function matchScalar(node: CompiledNode, value: Scalar): boolean {
+/** `value` is the event value at the node's path, `undefined` when missing. */
+function evalValue(node: CompiledNode, value: unknown): number {
+  if (value === undefined) return node.absentOk ? ABSENT : 0;
+  if (typeof value === "object") {
+    if (value === null) return evalScalar(node, null);
+    if (Array.isArray(value)) {
+      if (value.length === 0) return node.absentOk ? ABSENT : 0;
+      let positive = 0;
+      let allAbsent = node.absentOk;
+      for (let i = 0; i < value.length; i++) {
+        const r = evalValue(node, value[i]);
+        if (r & POSITIVE) positive = POSITIVE;
+        if (!(r & ABSENT)) allAbsent = false;
+        if (positive && !allAbsent) break;
+      }
+      return positive | (allAbsent ? ABSENT : 0);
+    }
+    return evalObject(node, value as Record<string, unknown>);
+  }
+  return evalScalar(node, value as Scalar);
+}
+
+function evalScalar(node: CompiledNode, value: Scalar): number {
+  // A scalar has no fields: children see no value.
+  if (!node.childrenAbsentOk) return 0;
   const tests = node.tests;
-  for (let i = 0; i < tests.length; i++) if (!tests[i]!(value)) return false;
-  if (!node.childrenAbsentOk) return false;
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(value)) return 0;
+  let positive = tests.length > 0;
+  let allAbsent = tests.length === 0;
   const ors = node.ors;
   for (let g = 0; g < ors.length; g++) {
     const group = ors[g]!;
-    let any = false;
-    for (let b = 0; b < group.length && !any; b++) any = matchScalar(group[b]!, value);
-    if (!any) return false;
+    let r = 0;
+    for (let b = 0; b < group.length && r !== 3; b++) r |= evalScalar(group[b]!, value);
+    if (r === 0) return 0;
+    if (r & POSITIVE) positive = true;
+    if (!(r & ABSENT)) allAbsent = false;
   }
-  return true;
+  return (positive ? POSITIVE : 0) | (allAbsent ? ABSENT : 0);
 }
 
-function matchObject(node: CompiledNode, input: Record<string, unknown>): boolean {
-  if (!node.leavesAbsentOk) return false;
+function evalObject(node: CompiledNode, input: Record<string, unknown>): number {
+  // An object-valued field is "no value" for the leaves at this path.
+  if (!node.leavesAbsentOk) return 0;
   let object = input;
   const dotted = node.dotted;
   for (let i = 0; i < dotted.length; i++) {
@@ -103,21 +132,28 @@ function matchObject(node: CompiledNode, input: Record<string, unknown>): boolea
       break;
     }
   }
+  let positive = false;
+  let allAbsent = true;
   const keys = node.keys;
   const nodes = node.nodes;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const value = node.ownOnly[i] ? (Object.hasOwn(object, key) ? object[key] : undefined) : object[key];
-    if (!matchValue(nodes[i]!, value)) return false;
+    const r = evalValue(nodes[i]!, value);
+    if (r === 0) return 0;
+    if (r & POSITIVE) positive = true;
+    if (!(r & ABSENT)) allAbsent = false;
   }
   const ors = node.ors;
   for (let g = 0; g < ors.length; g++) {
     const group = ors[g]!;
-    let any = false;
-    for (let b = 0; b < group.length && !any; b++) any = matchObject(group[b]!, object);
-    if (!any) return false;
+    let r = 0;
+    for (let b = 0; b < group.length && r !== 3; b++) r |= evalObject(group[b]!, object);
+    if (r === 0) return 0;
+    if (r & POSITIVE) positive = true;
+    if (!(r & ABSENT)) allAbsent = false;
   }
-  return true;
+  return (positive ? POSITIVE : 0) | (allAbsent ? ABSENT : 0);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

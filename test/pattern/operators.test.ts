@@ -266,3 +266,27 @@ table("prototype-named keys in dotted events", [
   ["__proto__ missing", '{"__proto__":{"x":["1"]}}', {}, false],
   ["constructor head", { constructor: { x: ["1"] } }, { "constructor.x": "1" }, true],
 ]);
+
+table("exists:false under arrays of objects (event-ruler array membership)", [
+  ["absent from every element", { e: { ids: [{ exists: false }] } }, { e: [{ x: 1 }, { y: 2 }] }, true],
+  [
+    "present in one element, nothing pins an element",
+    { e: { ids: [{ exists: false }] } },
+    { e: [{ ids: 1 }, { x: 1 }] },
+    false,
+  ],
+  [
+    "a positive field pins the element",
+    { e: { f: ["Bob"], ids: [{ exists: false }] } },
+    { e: [{ f: "Anna", ids: 1 }, { f: "Bob" }] },
+    true,
+  ],
+  [
+    "nested arrays",
+    { e: { g: { ids: [{ exists: false }] } } },
+    { e: [{ g: [{ x: 1 }] }, { g: [{ ids: 1 }] }] },
+    false,
+  ],
+  ["empty array of objects", { e: { ids: [{ exists: false }] } }, { e: [] }, true],
+  ["scalar elements have no fields", { e: { ids: [{ exists: false }] } }, { e: [1, 2] }, true],
+]);
