@@ -94,7 +94,7 @@ export default defineTarget<EventBridgeConfig>({
       ["Replay onto a bus by ARN", "eventbridge:arn:aws:events:eu-west-1:123456789012:event-bus/orders"],
       [
         "Mark replays and prefix their source (pipeline file)",
-        '{"to": {"eventbridge": {"bus": "orders", "markReplay": "rebuild-1", "sourcePrefix": "replay."}}}',
+        'targets: [{uri: "eventbridge:orders", markReplay: rebuild-1, sourcePrefix: "replay."}]',
       ],
     ],
   },

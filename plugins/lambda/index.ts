@@ -85,7 +85,7 @@ export default defineTarget<LambdaConfig>({
       ["Invoke by ARN", "lambda:arn:aws:lambda:eu-west-1:123456789012:function:orders-projector"],
       [
         "Queue asynchronously and retry function errors (pipeline file)",
-        '{"to": {"lambda": {"function": "orders-projector", "invocationType": "Event", "retryFunctionErrors": true}}}',
+        'targets: [{uri: "lambda:orders-projector", invocationType: Event, retryFunctionErrors: true}]',
       ],
     ],
   },
