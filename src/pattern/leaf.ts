@@ -99,6 +99,11 @@ function compileMatcher(m: Matcher): ((value: Scalar) => boolean) | undefined {
   }
 }
 
+function sameIp(ip: { version: 4 | 6; value: bigint }, text: string): boolean {
+  const other = parseIp(text);
+  return other !== undefined && other.version === ip.version && other.value === ip.value;
+}
+
 /** Compiles one leaf. Exact values go into sets; the rest are tried in order. */
 export function compileLeaf(matchers: readonly Matcher[]): CompiledLeaf {
   let absentOk = false;
@@ -112,8 +117,13 @@ export function compileLeaf(matchers: readonly Matcher[]): CompiledLeaf {
       if (m.value) existsTrue = true;
       else absentOk = true;
     } else if (m.kind === "exact") {
-      if (typeof m.value === "string") strings.add(m.value);
-      else if (typeof m.value === "number") numbers.add(m.value);
+      if (typeof m.value === "string") {
+        strings.add(m.value);
+        // event-ruler turns an exact IP literal into a one-address range, so other spellings of
+        // the same address match too (`2001:DB8::1` for `2001:db8::1`).
+        const ip = parseIp(m.value);
+        if (ip) others.push((v) => typeof v === "string" && sameIp(ip, v));
+      } else if (typeof m.value === "number") numbers.add(m.value);
       else literals.add(m.value);
     } else {
       others.push(compileMatcher(m)!);

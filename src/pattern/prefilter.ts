@@ -4,7 +4,7 @@
  *
  * Only string VALUES are used, never key names. Rules:
  * - A leaf yields a set of literals when every matcher in its list needs one: an exact string
- *   (the string), a case-sensitive `prefix`/`suffix` (the affix), a `wildcard` (its longest
+ *   that is not an IP literal (the string), a case-sensitive `prefix`/`suffix` (the affix), a `wildcard` (its longest
  *   literal piece). Any other matcher (numbers, booleans, null, anything-but, exists, numeric,
  *   cidr, equals-ignore-case) makes the leaf yield nothing.
  * - A node needs every leaf's and child's sets (AND). A `$or` group yields the union of one set
@@ -14,6 +14,7 @@
  *   literal.
  */
 import type { Leaf, PatternNode } from "./ast.ts";
+import { parseIp } from "./cidr.ts";
 import { parseWildcard } from "./wildcard.ts";
 
 /** AND of OR-sets of literals. */
@@ -23,8 +24,11 @@ function leafLiterals(leaf: Leaf): string[] | undefined {
   const out = new Set<string>();
   for (const m of leaf.matchers) {
     let literal: string;
-    if (m.kind === "exact" && typeof m.value === "string") literal = m.value;
-    else if ((m.kind === "prefix" || m.kind === "suffix") && !m.ignoreCase) literal = m.value;
+    if (m.kind === "exact" && typeof m.value === "string") {
+      // An IP literal also matches other spellings of the address (see leaf.ts).
+      if (parseIp(m.value)) return undefined;
+      literal = m.value;
+    } else if ((m.kind === "prefix" || m.kind === "suffix") && !m.ignoreCase) literal = m.value;
     else if (m.kind === "wildcard") {
       literal = parseWildcard(m.value).segments.reduce((a, b) => (b.length > a.length ? b : a), "");
     } else return undefined;

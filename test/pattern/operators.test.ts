@@ -290,3 +290,11 @@ table("exists:false under arrays of objects (event-ruler array membership)", [
   ["empty array of objects", { e: { ids: [{ exists: false }] } }, { e: [] }, true],
   ["scalar elements have no fields", { e: { ids: [{ exists: false }] } }, { e: [1, 2] }, true],
 ]);
+
+table("exact IP literals (event-ruler compares them as addresses)", [
+  ["same text", { ip: ["10.0.0.1"] }, { ip: "10.0.0.1" }, true],
+  ["ipv6 other case", { ip: ["2001:db8::1"] }, { ip: "2001:DB8::1" }, true],
+  ["ipv6 full form", { ip: ["2001:db8::1"] }, { ip: "2001:0db8:0:0:0:0:0:1" }, true],
+  ["other address", { ip: ["10.0.0.1"] }, { ip: "10.0.0.2" }, false],
+  ["time-like strings stay exact", { t: ["12:30"] }, { t: "12:30" }, true],
+]);

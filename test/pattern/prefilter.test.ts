@@ -82,6 +82,7 @@ describe("prefilter shape", () => {
     ["$or with a branch without literal", { $or: [{ a: ["x"] }, { b: [1] }] }, false],
     ["literal needing escapes", { a: ['say "hi"'] }, false],
     ["empty string", { a: [""] }, false],
+    ["IP literal (other spellings match)", { a: ["2001:db8::1"] }, false],
     ["empty pattern", {}, false],
   ];
   test.each(cases)("%s", (_name, pattern, hasPrefilter) => {
