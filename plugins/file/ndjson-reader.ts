@@ -60,7 +60,8 @@ export async function* readNdjson(
     const last = chunk.lastIndexOf(10);
     if (last === -1) {
       if (discarding) continue;
-      pieces.push(chunk);
+      // Copies: the input may reuse its buffer for the next chunk.
+      pieces.push(chunk.slice());
       carried += chunk.length;
       if (carried > options.maxRecordBytes) {
         builder.addInvalid(
@@ -90,7 +91,7 @@ export async function* readNdjson(
     carried = 0;
     yield* takeLines(head);
     if (last + 1 < chunk.length) {
-      pieces.push(chunk.subarray(last + 1));
+      pieces.push(chunk.slice(last + 1));
       carried = chunk.length - last - 1;
     }
   }

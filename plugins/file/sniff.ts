@@ -27,7 +27,8 @@ export async function sniff(input: AsyncIterable<Uint8Array>): Promise<Sniffed> 
       done = true;
       break;
     }
-    buffered.push(next.value);
+    // Copies: the input may reuse its buffer for the next chunk.
+    buffered.push(next.value.slice());
     total += next.value.length;
     const head = buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered);
     // Wait for 3 bytes so a BOM split across chunks is still seen.
