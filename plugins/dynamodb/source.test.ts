@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   createTable,
+  DYNAMODB_LOCAL_HOOK_TIMEOUT_MS,
   type DynamoDbLocal,
   dynamoDbLocal,
   uniqueTableName,
@@ -69,7 +70,7 @@ beforeAll(async () => {
       amount: { N: String(w.amount) },
     })),
   );
-});
+}, DYNAMODB_LOCAL_HOOK_TIMEOUT_MS);
 afterAll(() => restoreEnv?.());
 
 describe("scan", () => {

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startDynamoDbFaultProxy } from "../../test/services/dynamodb-fault-proxy.ts";
 import {
   createTable,
+  DYNAMODB_LOCAL_HOOK_TIMEOUT_MS,
   type DynamoDbLocal,
   dynamoDbLocal,
   uniqueTableName,
@@ -19,7 +20,7 @@ beforeAll(async () => {
   local = await dynamoDbLocal();
   restoreEnv = useLocalAwsEnv(local.endpoint);
   client = local.client();
-});
+}, DYNAMODB_LOCAL_HOOK_TIMEOUT_MS);
 afterAll(() => restoreEnv?.());
 
 async function usersTable(keys: Array<{ name: string; type: "S" | "N" }> = [{ name: "pk", type: "S" }]) {
@@ -128,6 +129,22 @@ describe("mapping", () => {
       k3: { pk: "k3", userId: "k3", v: 3 },
     });
   });
+});
+
+test("an item DynamoDB rejects (over 400 KB) fails alone, not retryable; the rest of the batch is written", async () => {
+  const table = await usersTable();
+  const target = targetFor({ table, key: { pk: "$.detail.userId" } });
+  const result = await target.write(
+    envelopes([
+      event("1", "UserCreated", { userId: "a" }),
+      event("2", "UserCreated", { userId: "big", blob: "x".repeat(500_000) }),
+      event("3", "UserCreated", { userId: "c" }),
+    ]),
+  );
+  expect(result.failures.map((f) => [f.index, f.retryable, f.code])).toEqual([
+    [1, false, "ValidationException"],
+  ]);
+  expect(Object.keys(await state(table)).sort()).toEqual(["a", "c"]);
 });
 
 describe("version guard", () => {

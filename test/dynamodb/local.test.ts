@@ -2,6 +2,7 @@ import { beforeAll, expect, test } from "bun:test";
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   createTable,
+  DYNAMODB_LOCAL_HOOK_TIMEOUT_MS,
   type DynamoDbLocal,
   dynamoDbLocal,
   uniqueTableName,
@@ -10,7 +11,7 @@ import {
 let local: DynamoDbLocal;
 beforeAll(async () => {
   local = await dynamoDbLocal();
-});
+}, DYNAMODB_LOCAL_HOOK_TIMEOUT_MS);
 
 test("the harness starts DynamoDB Local on loopback and it stores items", async () => {
   expect(local.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -13,6 +13,7 @@ import { putItems, scanAll, seeded } from "../../plugins/dynamodb/test-support.t
 import { startDynamoDbFaultProxy } from "../services/dynamodb-fault-proxy.ts";
 import {
   createTable,
+  DYNAMODB_LOCAL_HOOK_TIMEOUT_MS,
   type DynamoDbLocal,
   dynamoDbLocal,
   uniqueTableName,
@@ -30,7 +31,7 @@ beforeAll(async () => {
   restoreEnv = useLocalAwsEnv(local.endpoint);
   client = local.client();
   dir = mkdtempSync(join(tmpdir(), "rh-dynamodb-e2e-"));
-});
+}, DYNAMODB_LOCAL_HOOK_TIMEOUT_MS);
 afterAll(() => {
   restoreEnv?.();
   rmSync(dir, { recursive: true, force: true });

@@ -30,6 +30,12 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 /** The region tests use. */
 export const LOCAL_REGION = "us-east-1";
 
+/**
+ * Timeout for the `beforeAll` that awaits {@link dynamoDbLocal}: the JVM starts in about 3 s on
+ * an idle machine but much slower on a loaded one, and Bun's default hook timeout is 5 s.
+ */
+export const DYNAMODB_LOCAL_HOOK_TIMEOUT_MS = 60_000;
+
 let shared: Promise<DynamoDbLocal> | undefined;
 
 /**
@@ -165,7 +171,7 @@ export async function startDynamoDbLocal(options: { startTimeoutMs?: number } = 
   (child.stderr as { unref?: () => void } | null)?.unref?.();
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 55_000);
   while (true) {
     if (exited !== undefined) {
       throw new Error(`DynamoDB Local exited with code ${exited} before answering:\n${output}`);
