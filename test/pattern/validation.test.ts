@@ -111,8 +111,10 @@ const invalid: Array<[string, unknown, string]> = [
     "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character",
   ],
   [
-    "four wildcards on one field",
-    { a: [{ wildcard: "*.bif" }, { wildcard: "*.tiff" }, { wildcard: "*.tif" }, { wildcard: "*.svs" }] },
+    "four */datasync/*.ext wildcards on one field",
+    {
+      a: ["bif", "tiff", "tif", "svs"].map((ext) => ({ wildcard: `*/datasync/*.${ext}` })),
+    },
     "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character",
   ],
   ["not an object", ["a"], "Filter is not an object"],
@@ -141,6 +143,12 @@ describe("valid edge cases", () => {
   const valid: Array<[string, unknown]> = [
     ["escaped star after star", { a: [{ wildcard: "he\\**o" }] }],
     ["two datasync wildcards", { a: [{ wildcard: "*/datasync/*.bif" }, { wildcard: "*/datasync/*.tif" }] }],
+    ["four *.ext wildcards", { a: ["bif", "tiff", "tif", "svs"].map((ext) => ({ wildcard: `*.${ext}` })) }],
+    ["five distinct stars", { a: [{ wildcard: "*a*b*c*d*e" }] }],
+    [
+      "repeated sequence after a star (corpus)",
+      { a: [{ wildcard: "/Users/*/dir/dir/dir/dir/dir/doc.txt" }] },
+    ],
     ["arn wildcard", { a: [{ wildcard: "arn:aws:events:us-east-1:*:event-bus/*" }] }],
     ["anything-but wildcard empty", { a: [{ "anything-but": { wildcard: "" } }] }],
     ["cidr ipv6", { a: [{ cidr: "2001:db8::/32" }] }],
