@@ -68,6 +68,8 @@ done
 # --- which archive ----------------------------------------------------------------------
 
 # musl Linux (Alpine, Void musl) cannot run glibc binaries, so it gets the -musl build.
+# ldd names its C library; a musl loader file alone proves nothing (Debian's `musl` package
+# installs one next to glibc), so it only decides when no glibc loader is there.
 is_musl() {
   case ${REHYDRATE_LIBC:-} in
     musl) return 0 ;;
@@ -75,13 +77,20 @@ is_musl() {
     '') ;;
     *) die "REHYDRATE_LIBC must be musl or glibc, not '$REHYDRATE_LIBC'" ;;
   esac
+  if command -v ldd >/dev/null 2>&1; then
+    # musl's ldd prints its banner to stderr and exits non-zero; only the text matters.
+    ldd_banner=$(ldd --version 2>&1 || true)
+    case $ldd_banner in
+      *musl*) return 0 ;;
+      *GLIBC* | *"GNU libc"* | *"GNU C Library"*) return 1 ;;
+    esac
+  fi
+  for loader in /lib64/ld-linux-*.so.* /lib/ld-linux-*.so.*; do
+    [ -e "$loader" ] && return 1
+  done
   for loader in /lib/ld-musl-*; do
     [ -e "$loader" ] && return 0
   done
-  # ldd prints its version to stderr on musl and exits non-zero; only the text matters.
-  if command -v ldd >/dev/null 2>&1 && ldd --version 2>&1 | grep -qi musl; then
-    return 0
-  fi
   return 1
 }
 
@@ -219,6 +228,9 @@ if installed=$("$INSTALL_DIR/rehydrate" --version 2>/dev/null); then
   fi
 else
   say "installed $INSTALL_DIR/rehydrate, but it did not run on this machine ('rehydrate --version' failed)"
+  case $TARGET in
+    *-musl) say "musl builds need the C++ runtime: on Alpine run 'apk add libstdc++ libgcc'" ;;
+  esac
 fi
 
 case ":${PATH:-}:" in

@@ -69,6 +69,11 @@ async function compile(target: Target, version: string, outfile: string): Promis
     "build",
     "--compile",
     "--minify",
+    // Precompiled bytecode: the bundle holds every SDK (lazily evaluated, but JavaScriptCore
+    // still has to parse it), and skipping that parse takes `--version` from ~80 ms to ~30 ms.
+    // ESM output because the entry uses top-level await.
+    "--bytecode",
+    "--format=esm",
     `--target=${target.bunTarget}`,
     "--define",
     `REHYDRATE_VERSION=${JSON.stringify(version)}`,

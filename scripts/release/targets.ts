@@ -3,7 +3,7 @@
  * release. Archive names carry no version so `releases/latest/download/<archive>` always
  * resolves; the version lives in the release tag and in `rehydrate --version`.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 
 /** One release target: a Bun compile target plus the names of what the build writes for it. */
 export interface Target {
@@ -58,10 +58,21 @@ export function findTarget(id: string): Target {
   return found;
 }
 
-/** Reports whether this Linux machine uses musl (Alpine) rather than glibc. */
+/**
+ * Reports whether this Linux machine runs musl (Alpine) rather than glibc. It asks the running
+ * Bun executable which dynamic loader it was linked against (its ELF interpreter path sits in
+ * the first page): a musl loader file lying around on a glibc system (Debian's `musl` package
+ * installs one) does not make the system musl.
+ */
 function isMuslLinux(): boolean {
-  // musl's dynamic loader is /lib/ld-musl-<arch>.so.1; glibc systems do not have one.
-  return existsSync("/lib") && readdirSync("/lib").some((name) => name.startsWith("ld-musl-"));
+  const header = Buffer.alloc(4096);
+  const fd = openSync(process.execPath, "r");
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.includes("/ld-musl-");
 }
 
 /** The target matching the machine the build runs on (used by `--single`). */

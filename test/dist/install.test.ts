@@ -150,6 +150,21 @@ describe.skipIf(windows)("install.sh", () => {
     expect(result.stderr).toContain(`no entry for ${archive};`);
   });
 
+  // The C library comes from what `ldd --version` says (a stand-in ldd first on PATH here),
+  // not from a musl loader file that a glibc system may also have.
+  test.each([
+    ["musl libc (x86_64)\nVersion 1.2.5", "rehydrate-linux-x64-musl.tar.gz"],
+    ["ldd (Debian GLIBC 2.36-9+deb12u14) 2.36", "rehydrate-linux-x64.tar.gz"],
+  ])("ldd saying %j selects %s", async (banner, archive) => {
+    const bin = tempDir("fake-ldd");
+    // Like musl's real ldd: the banner on stderr and a non-zero exit.
+    writeFileSync(join(bin, "ldd"), `#!/bin/sh\ncat >&2 <<'EOF'\n${banner}\nEOF\nexit 1\n`, { mode: 0o755 });
+    const env = installEnv("unlisted", { REHYDRATE_OS: "Linux", REHYDRATE_ARCH: "x86_64" });
+    env.PATH = `${bin}:${env.PATH}`;
+    const result = await install(env);
+    expect(result.stderr).toContain(`no entry for ${archive};`);
+  });
+
   test.each([
     ["FreeBSD", "amd64"],
     ["Linux", "riscv64"],
