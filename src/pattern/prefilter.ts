@@ -4,9 +4,10 @@
  *
  * Only string VALUES are used, never key names. Rules:
  * - A leaf yields a set of literals when every matcher in its list needs one: an exact string
- *   that is not an IP literal (the string), a case-sensitive `prefix`/`suffix` (the affix), a `wildcard` (its longest
- *   literal piece). Any other matcher (numbers, booleans, null, anything-but, exists, numeric,
- *   cidr, equals-ignore-case) makes the leaf yield nothing.
+ *   that is not an IP literal (`"value"` with its quotes), a case-sensitive `prefix`
+ *   (`"prefix`) or `suffix` (`suffix"`), a `wildcard` (its longest literal piece,
+ *   quote-anchored at the ends). Any other matcher (numbers, booleans, null, anything-but,
+ *   exists, numeric, cidr, equals-ignore-case) makes the leaf yield nothing.
  * - A node needs every leaf's and child's sets (AND). A `$or` group yields the union of one set
  *   from each branch, and nothing if any branch yields nothing.
  * - A literal that JSON would escape, or the empty string, drops its whole set (no constraint).
@@ -20,22 +21,58 @@ import { parseWildcard } from "./wildcard.ts";
 /** AND of OR-sets of literals. */
 type Requirements = string[][];
 
+/** Whether JSON writes `text` as is inside a string (no escapes needed). */
+function plain(text: string): boolean {
+  return JSON.stringify(text) === `"${text}"`;
+}
+
+/**
+ * The text a matching value must put in the raw JSON. The quotes of the JSON string anchor the
+ * literal where the value is anchored: an exact value is `"value"`, a prefix `"prefix`, a suffix
+ * `suffix"`.
+ */
 function leafLiterals(leaf: Leaf): string[] | undefined {
   const out = new Set<string>();
   for (const m of leaf.matchers) {
     let literal: string;
     if (m.kind === "exact" && typeof m.value === "string") {
       // An IP literal also matches other spellings of the address (see leaf.ts).
-      if (parseIp(m.value)) return undefined;
-      literal = m.value;
-    } else if ((m.kind === "prefix" || m.kind === "suffix") && !m.ignoreCase) literal = m.value;
-    else if (m.kind === "wildcard") {
-      literal = parseWildcard(m.value).segments.reduce((a, b) => (b.length > a.length ? b : a), "");
+      if (m.value === "" || !plain(m.value) || parseIp(m.value)) return undefined;
+      literal = `"${m.value}"`;
+    } else if ((m.kind === "prefix" || m.kind === "suffix") && !m.ignoreCase) {
+      if (m.value === "" || !plain(m.value)) return undefined;
+      literal = m.kind === "prefix" ? `"${m.value}` : `${m.value}"`;
+    } else if (m.kind === "wildcard") {
+      const segments = parseWildcard(m.value).segments;
+      const candidates = segments
+        .map((segment, i) => ({ segment, i }))
+        .filter(({ segment }) => segment !== "" && plain(segment))
+        .map(({ segment, i }) =>
+          i === 0 ? `"${segment}` : i === segments.length - 1 ? `${segment}"` : segment,
+        );
+      if (candidates.length === 0) return undefined;
+      literal = candidates.reduce((a, b) => (b.length > a.length ? b : a));
     } else return undefined;
-    if (literal === "" || JSON.stringify(literal) !== `"${literal}"`) return undefined;
     out.add(literal);
   }
   return [...out];
+}
+
+/** The literal pieces of a wildcard, the first and last anchored by the JSON quotes. */
+function wildcardPieces(pattern: string): string[] {
+  const segments = parseWildcard(pattern).segments;
+  return segments
+    .map((segment, i) => ({ segment, i }))
+    .filter(({ segment }) => segment !== "" && plain(segment))
+    .map(({ segment, i }) => (i === 0 ? `"${segment}` : i === segments.length - 1 ? `${segment}"` : segment));
+}
+
+/** A leaf's requirements: one OR-set, or every piece of a lone wildcard (all must appear). */
+function leafRequirements(leaf: Leaf): Requirements {
+  const only = leaf.matchers.length === 1 ? leaf.matchers[0]! : undefined;
+  if (only?.kind === "wildcard") return wildcardPieces(only.value).map((piece) => [piece]);
+  const literals = leafLiterals(leaf);
+  return literals ? [literals] : [];
 }
 
 /** Shortest literal of a set: a longer shortest literal is a more selective test. */
@@ -43,12 +80,10 @@ function strength(set: readonly string[]): number {
   return Math.min(...set.map((s) => s.length)) / set.length;
 }
 
+/** The literal sets (ANDed; each an OR of literals) a node requires of matching text. */
 export function requirements(node: PatternNode): Requirements {
   const out: Requirements = [];
-  for (const leaf of node.leaves) {
-    const literals = leafLiterals(leaf);
-    if (literals) out.push(literals);
-  }
+  for (const leaf of node.leaves) out.push(...leafRequirements(leaf));
   for (const child of node.children.values()) out.push(...requirements(child));
   for (const group of node.ors) {
     const union = new Set<string>();

@@ -96,6 +96,21 @@ describe("prefilter shape", () => {
     expect(p.prefilter!('{"a":"cherry"}')).toBe(false);
   });
 
+  test("literals are anchored by the JSON string's quotes", () => {
+    const exact = compilePattern({ a: ["Order"] });
+    expect(exact.prefilter!('{"a":"Order Placed"}')).toBe(false);
+    expect(exact.prefilter!('{"a":["x","Order"]}')).toBe(true);
+    const prefix = compilePattern({ a: [{ prefix: "ord" }] });
+    expect(prefix.prefilter!('{"a":"record"}')).toBe(false);
+    expect(prefix.prefilter!('{"a":"order"}')).toBe(true);
+    const suffix = compilePattern({ a: [{ suffix: ".png" }] });
+    expect(suffix.prefilter!('{"a":"x.png.bak"}')).toBe(false);
+    expect(suffix.prefilter!('{"a":"x.png"}')).toBe(true);
+    const wildcard = compilePattern({ a: [{ wildcard: "img*.png" }] });
+    expect(wildcard.prefilter!('{"a":"my-img.png"}')).toBe(false);
+    expect(wildcard.prefilter!('{"a":"img/x.png"}')).toBe(true);
+  });
+
   test("never looks for key names", () => {
     const p = compilePattern({ detail: { state: ["running"] } });
     expect(p.prefilter!('{"other":{"x":"running"}}')).toBe(true);
