@@ -4,11 +4,14 @@ import { createGunzip } from "node:zlib";
 import { PluginError } from "../../src/sdk/index.ts";
 import type { Input } from "./resolve-inputs.ts";
 
-/** Where stdin comes from; tests inject their own. */
-export type StdinFactory = () => AsyncIterable<Uint8Array>;
+/** Where stdin comes from: the host's `stdio.stdin` unless a test injects its own. */
+export type StdinFactory = () => AsyncIterable<Uint8Array | string>;
 
-/** The process's stdin as a byte stream. */
-export const processStdin: StdinFactory = () => Bun.stdin.stream();
+/** Turns a stdin that may yield strings into bytes. */
+async function* asBytes(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  for await (const chunk of input) yield typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+}
 
 /** Chunk size for plain files: large reads keep the per-chunk overhead small. */
 const READ_CHUNK = 1 << 20;
@@ -21,7 +24,7 @@ const READ_CHUNK = 1 << 20;
  * readers copy what they keep.
  */
 export function openInput(input: Input, stdin: StdinFactory): AsyncIterable<Uint8Array> {
-  if (input.path === undefined) return stdin();
+  if (input.path === undefined) return withErrorsNamed(asBytes(stdin()), input.name);
   const path = input.path;
   if (!input.name.endsWith(".gz")) return withErrorsNamed(readFileChunks(path), input.name);
   const file = createReadStream(path, { highWaterMark: READ_CHUNK });

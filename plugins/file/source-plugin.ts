@@ -1,5 +1,5 @@
 import { defineSource, PluginError } from "../../src/sdk/index.ts";
-import { processStdin, type StdinFactory } from "./open-input.ts";
+import type { StdinFactory } from "./open-input.ts";
 import { FileSource, type FileSourceConfig } from "./source.ts";
 
 /**
@@ -12,10 +12,10 @@ export const DEFAULT_BATCH_SIZE = 128;
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024 * 1024;
 
 /**
- * Builds the `file` source plugin. `stdin` is where `-` reads from (the process's stdin unless
- * a test passes its own stream).
+ * Builds the `file` source plugin. `-` reads the host's `stdio.stdin` (the CLI's stdin), unless
+ * `stdin` is given (tests).
  */
-export function createFileSourcePlugin(stdin: StdinFactory = processStdin) {
+export function createFileSourcePlugin(stdin?: StdinFactory) {
   return defineSource<FileSourceConfig>({
     kind: "source",
     name: "file",
@@ -67,7 +67,7 @@ export function createFileSourcePlugin(stdin: StdinFactory = processStdin) {
         ["Pipeline file", 'source: { file: { paths: ["a.json", "b.ndjson"], format: auto } }'],
       ],
     },
-    create: (config, host) => new FileSource(config, host, stdin),
+    create: (config, host) => new FileSource(config, host, stdin ?? (() => host.stdio.stdin)),
   });
 }
 

@@ -1,11 +1,13 @@
 /** The `stdout` target: `--to stdout:` writes every event as one NDJSON line. */
+
+import type { OutputStream } from "../../src/sdk/index.ts";
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
-import { createStdoutTarget, type OutputStream } from "./target.ts";
+import { createStdoutTarget } from "./target.ts";
 
-export { createStdoutTarget, type OutputStream } from "./target.ts";
+export { createStdoutTarget } from "./target.ts";
 
-/** Builds the `stdout` plugin writing to `stream` (process.stdout unless a test passes its own). */
-export function createStdoutPlugin(stream: () => OutputStream = () => process.stdout) {
+/** Builds the `stdout` plugin writing to the host's `stdio.stdout`, or to `stream` (tests). */
+export function createStdoutPlugin(stream?: () => OutputStream) {
   return defineTarget<Record<string, never>>({
     kind: "target",
     name: "stdout",
@@ -19,7 +21,7 @@ export function createStdoutPlugin(stream: () => OutputStream = () => process.st
       },
       examples: [["Print matched events", "stdout:"]],
     },
-    create: () => createStdoutTarget(stream()),
+    create: (_config, host) => createStdoutTarget(stream?.() ?? host.stdio.stdout),
   });
 }
 

@@ -1,8 +1,8 @@
-import type { Writable } from "node:stream";
 import type {
   BatchPolicy,
   CheckResult,
   Envelope,
+  OutputStream,
   PlannedAction,
   Target,
   WriteResult,
@@ -10,8 +10,16 @@ import type {
 import { PluginError } from "../../src/sdk/index.ts";
 import { encodeNdjson } from "../file/ndjson-encode.ts";
 
-/** Where the target writes: process.stdout, or a PassThrough in tests. */
-export type OutputStream = Writable;
+/** Node-style streams (process.stdout, PassThrough) also report errors such as EPIPE. */
+interface ErrorEmitter {
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
+}
+
+function canReportErrors(stream: OutputStream): stream is OutputStream & ErrorEmitter {
+  const candidate = stream as Partial<ErrorEmitter>;
+  return typeof candidate.on === "function" && typeof candidate.removeListener === "function";
+}
 
 /**
  * A target writing each event as one NDJSON line to `stream`. One write per batch; when the
@@ -19,23 +27,23 @@ export type OutputStream = Writable;
  */
 export function createStdoutTarget(stream: OutputStream): Target {
   let failed: Error | undefined;
+  let wake: (() => void) | undefined;
   const onError = (error: Error) => {
     failed = error;
+    wake?.();
   };
-  stream.once("error", onError);
+  if (canReportErrors(stream)) stream.on("error", onError);
+  /** Pending while the stream's buffer is full; settles on `drain` (or on an error). */
+  let draining: Promise<void> | undefined;
   const waitForDrain = () =>
-    new Promise<void>((resolve, reject) => {
-      const done = () => {
-        stream.removeListener("error", fail);
-        resolve();
-      };
-      const fail = (error: Error) => {
-        stream.removeListener("drain", done);
-        reject(error);
-      };
-      stream.once("drain", done);
-      stream.once("error", fail);
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      stream.once("drain", resolve);
+    }).finally(() => {
+      wake = undefined;
+      draining = undefined;
     });
+  const broken = (error: Error) => new PluginError(`cannot write: ${error.message}`, "stdout");
   const policy: BatchPolicy = { maxItems: 1000, maxInFlight: 1, lingerMs: 50 };
   return {
     policy,
@@ -51,25 +59,23 @@ export function createStdoutTarget(stream: OutputStream): Target {
       }));
     },
     async write(batch: readonly Envelope[]): Promise<WriteResult> {
-      if (failed) throw new PluginError(`cannot write: ${failed.message}`, "stdout");
-      try {
-        if (!stream.write(encodeNdjson(batch))) await waitForDrain();
-      } catch (error) {
-        // A closed pipe (EPIPE) or a broken stream breaks the whole target.
-        throw new PluginError(`cannot write: ${(error as Error).message}`, "stdout");
+      // A closed pipe (EPIPE) or a broken stream breaks the whole target.
+      if (failed) throw broken(failed);
+      if (draining) await draining;
+      if (failed) throw broken(failed);
+      if (!stream.write(encodeNdjson(batch))) {
+        draining = waitForDrain();
+        await draining;
       }
+      if (failed) throw broken(failed);
       return { failures: [] };
     },
     async flush(): Promise<void> {
-      // Resolves once everything written so far has left the stream's buffer.
-      await new Promise<void>((resolve, reject) =>
-        stream.write("", (error) =>
-          error ? reject(new PluginError(`cannot write: ${error.message}`, "stdout")) : resolve(),
-        ),
-      );
+      if (draining) await draining;
+      if (failed) throw broken(failed);
     },
     async close(): Promise<void> {
-      stream.removeListener("error", onError);
+      if (canReportErrors(stream)) stream.removeListener("error", onError);
     },
   };
 }
