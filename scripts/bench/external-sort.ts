@@ -69,6 +69,13 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 
+// Baseline in the same run: generating the events alone, so the sort's own cost can be told apart.
+const genStart = performance.now();
+let generated = 0;
+for await (const _ of generate()) generated++;
+const genSeconds = (performance.now() - genStart) / 1000;
+Bun.gc(true);
+
 const dir = await mkdtemp(join(tmpdir(), "rehydrate-bench-sort-"));
 const began = performance.now();
 let out = 0;
@@ -94,4 +101,9 @@ console.log(
   `  total ${seconds.toFixed(1)} s (generate + spill ${((firstOutAt - began) / 1000).toFixed(1)} s, merge ${((performance.now() - firstOutAt) / 1000).toFixed(1)} s)`,
 );
 console.log(`  ${Math.round(count / seconds).toLocaleString("en")} events/s (generation included)`);
+console.log(
+  `  generation alone ${genSeconds.toFixed(1)} s for ${generated.toLocaleString("en")} events; sort alone ≈ ${Math.round(
+    count / Math.max(0.001, seconds - genSeconds),
+  ).toLocaleString("en")} events/s`,
+);
 console.log(`  peak RSS ${mb(peakRss)} MB (goal ≤ 256 MB)`);
