@@ -112,8 +112,10 @@ function evalScalar(node: CompiledNode, value: Scalar): number {
   const ors = node.ors;
   for (let g = 0; g < ors.length; g++) {
     const group = ors[g]!;
+    // ABSENT only matters while the whole node can still be absence-only.
+    const want = allAbsent && node.absentOk ? 3 : POSITIVE;
     let r = 0;
-    for (let b = 0; b < group.length && r !== 3; b++) r |= evalScalar(group[b]!, value);
+    for (let b = 0; b < group.length && (r & want) !== want; b++) r |= evalScalar(group[b]!, value);
     if (r === 0) return 0;
     if (r & POSITIVE) positive = true;
     if (!(r & ABSENT)) allAbsent = false;
@@ -147,8 +149,9 @@ function evalObject(node: CompiledNode, input: Record<string, unknown>): number 
   const ors = node.ors;
   for (let g = 0; g < ors.length; g++) {
     const group = ors[g]!;
+    const want = allAbsent && node.absentOk ? 3 : POSITIVE;
     let r = 0;
-    for (let b = 0; b < group.length && r !== 3; b++) r |= evalObject(group[b]!, object);
+    for (let b = 0; b < group.length && (r & want) !== want; b++) r |= evalObject(group[b]!, object);
     if (r === 0) return 0;
     if (r & POSITIVE) positive = true;
     if (!(r & ABSENT)) allAbsent = false;
