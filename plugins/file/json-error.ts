@@ -167,9 +167,10 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
       if (d !== 44) {
         return fail(i, `expected ',' or '${closeChar}' after a value, found ${describe(text, i)}`);
       }
+      const comma = i;
       i++;
       skipWs();
-      if (text.charCodeAt(i) === close) return fail(i - 1, `trailing comma before '${closeChar}'`);
+      if (text.charCodeAt(i) === close) return fail(comma, `trailing comma before '${closeChar}'`);
       if (close === 125) {
         error = readKey();
         if (error) return error;

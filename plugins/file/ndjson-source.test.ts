@@ -95,12 +95,13 @@ describe("file source, NDJSON", () => {
   });
 
   test("other syntax errors: unterminated string, truncated object, bare word", async () => {
-    await writeFile(join(dir, "bad.ndjson"), '{"a":"x}\n  {"a":1\n{"a":tru}\n');
+    await writeFile(join(dir, "bad.ndjson"), '{"a":"x}\n  {"a":1\n{"a":tru}\n{"a": [1, 2 ,  ]}\n');
     const result = await readAll(dir, { paths: ["bad.ndjson"] });
     expect(result.invalid.map((i) => [i.position, i.reason])).toEqual([
       ["bad.ndjson:1:6", "invalid JSON: unterminated string: the closing '\"' is missing"],
       ["bad.ndjson:2:9", "invalid JSON: unexpected end of the record: '}' is missing"],
       ["bad.ndjson:3:6", "invalid JSON: unexpected word 'tru' (JSON allows only true, false and null)"],
+      ["bad.ndjson:4:13", "invalid JSON: trailing comma before ']'"],
     ]);
   });
 
