@@ -12,6 +12,7 @@
  * The goal for `--version` is a median of at most 50 ms.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { hostTarget, TARGETS } from "../release/targets.ts";
@@ -68,7 +69,8 @@ const cpu = (await Bun.file("/proc/cpuinfo").exists())
   ? ((await Bun.file("/proc/cpuinfo").text()).match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown CPU")
   : process.arch;
 console.log(
-  `Start-up, ${runs} interleaved runs each, warm page cache, ${host.id}, Bun ${Bun.version}, ${cpu}\n`,
+  `Start-up, ${runs} interleaved runs each, warm page cache, ${host.id}, Bun ${Bun.version}, ${cpu}, ` +
+    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} (other work on the machine inflates every figure)\n`,
 );
 console.log("| command | median | p90 | min |\n| --- | --- | --- | --- |");
 for (const [name, list] of Object.entries(samples)) {
