@@ -40,30 +40,32 @@ Environment: REHYDRATE_VERSION, REHYDRATE_INSTALL_DIR, REHYDRATE_DOWNLOAD_URL, R
 EOF
 }
 
-while [ "$#" -gt 0 ]; do
-  case $1 in
-    --version)
-      [ "$#" -ge 2 ] || die "--version needs a value, e.g. --version 0.1.0"
-      VERSION=$2
-      shift 2
-      ;;
-    --dir)
-      [ "$#" -ge 2 ] || die "--dir needs a directory"
-      INSTALL_DIR=$2
-      shift 2
-      ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *)
-      usage >&2
-      die "unknown argument: $1"
-      ;;
-  esac
-done
+parse_args() {
+  while [ "$#" -gt 0 ]; do
+    case $1 in
+      --version)
+        [ "$#" -ge 2 ] || die "--version needs a value, e.g. --version 0.1.0"
+        VERSION=$2
+        shift 2
+        ;;
+      --dir)
+        [ "$#" -ge 2 ] || die "--dir needs a directory"
+        INSTALL_DIR=$2
+        shift 2
+        ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *)
+        usage >&2
+        die "unknown argument: $1"
+        ;;
+    esac
+  done
 
-[ -n "$INSTALL_DIR" ] || die "HOME is not set; choose a directory with REHYDRATE_INSTALL_DIR or --dir"
+  [ -n "$INSTALL_DIR" ] || die "HOME is not set; choose a directory with REHYDRATE_INSTALL_DIR or --dir"
+}
 
 # --- which archive ----------------------------------------------------------------------
 
@@ -179,78 +181,84 @@ sha256_of() {
 
 # --- main -------------------------------------------------------------------------------
 
-detect_target
-check_tools
+# Everything runs from here, on the last line, so a download cut short by `curl | sh` runs nothing.
+main() {
+  parse_args "$@"
+  detect_target
+  check_tools
 
-if [ -z "$DOWNLOAD_URL" ]; then
-  if [ "$VERSION" = latest ]; then
-    DOWNLOAD_URL=https://github.com/$REPO/releases/latest/download
+  if [ -z "$DOWNLOAD_URL" ]; then
+    if [ "$VERSION" = latest ]; then
+      DOWNLOAD_URL=https://github.com/$REPO/releases/latest/download
+    else
+      DOWNLOAD_URL=https://github.com/$REPO/releases/download/v${VERSION#v}
+    fi
+  fi
+  DOWNLOAD_URL=${DOWNLOAD_URL%/}
+
+  TMP=$(mktemp -d 2>/dev/null || mktemp -d -t rehydrate)
+  trap 'rm -rf "$TMP"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  say "downloading $ARCHIVE ($VERSION) from $DOWNLOAD_URL"
+  download "$DOWNLOAD_URL/sha256sums.txt" "$TMP/sha256sums.txt" ||
+    die "could not download $DOWNLOAD_URL/sha256sums.txt (does release $VERSION exist?)"
+  # The checksum line must name exactly this archive; `sha256sum -b` writes a '*' before it.
+  expected=$(awk -v f="$ARCHIVE" '$2 == f || $2 == ("*" f) { print tolower($1); exit }' "$TMP/sha256sums.txt")
+  [ -n "$expected" ] || die "sha256sums.txt has no entry for $ARCHIVE; refusing to install an unverified binary"
+  download "$DOWNLOAD_URL/$ARCHIVE" "$TMP/$ARCHIVE" ||
+    die "could not download $DOWNLOAD_URL/$ARCHIVE"
+  actual=$(sha256_of "$TMP/$ARCHIVE")
+  if [ "$actual" != "$expected" ]; then
+    die "checksum mismatch for $ARCHIVE: expected $expected, got $actual. The download is corrupt or was tampered with; nothing was installed."
+  fi
+  say "sha256 verified: $actual"
+
+  mkdir "$TMP/unpacked"
+  tar -xzf "$TMP/$ARCHIVE" -C "$TMP/unpacked" || die "could not unpack $ARCHIVE"
+  [ -f "$TMP/unpacked/rehydrate" ] || die "$ARCHIVE does not contain a rehydrate binary"
+
+  mkdir -p "$INSTALL_DIR" || die "cannot create $INSTALL_DIR; choose another directory with REHYDRATE_INSTALL_DIR or --dir"
+  # Copy next to the destination, then rename: replacing a running binary stays atomic.
+  cp "$TMP/unpacked/rehydrate" "$INSTALL_DIR/.rehydrate.new" ||
+    die "cannot write to $INSTALL_DIR; choose another directory with REHYDRATE_INSTALL_DIR or --dir"
+  chmod 755 "$INSTALL_DIR/.rehydrate.new"
+  mv -f "$INSTALL_DIR/.rehydrate.new" "$INSTALL_DIR/rehydrate"
+
+  if installed=$("$INSTALL_DIR/rehydrate" --version 2>/dev/null); then
+    say "installed rehydrate $installed to $INSTALL_DIR/rehydrate"
+    if [ "$VERSION" != latest ] && [ "$installed" != "${VERSION#v}" ]; then
+      say "warning: asked for $VERSION but the binary reports $installed"
+    fi
   else
-    DOWNLOAD_URL=https://github.com/$REPO/releases/download/v${VERSION#v}
-  fi
-fi
-DOWNLOAD_URL=${DOWNLOAD_URL%/}
-
-TMP=$(mktemp -d 2>/dev/null || mktemp -d -t rehydrate)
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-say "downloading $ARCHIVE ($VERSION) from $DOWNLOAD_URL"
-download "$DOWNLOAD_URL/sha256sums.txt" "$TMP/sha256sums.txt" ||
-  die "could not download $DOWNLOAD_URL/sha256sums.txt (does release $VERSION exist?)"
-# The checksum line must name exactly this archive; `sha256sum -b` writes a '*' before it.
-expected=$(awk -v f="$ARCHIVE" '$2 == f || $2 == ("*" f) { print tolower($1); exit }' "$TMP/sha256sums.txt")
-[ -n "$expected" ] || die "sha256sums.txt has no entry for $ARCHIVE; refusing to install an unverified binary"
-download "$DOWNLOAD_URL/$ARCHIVE" "$TMP/$ARCHIVE" ||
-  die "could not download $DOWNLOAD_URL/$ARCHIVE"
-actual=$(sha256_of "$TMP/$ARCHIVE")
-if [ "$actual" != "$expected" ]; then
-  die "checksum mismatch for $ARCHIVE: expected $expected, got $actual. The download is corrupt or was tampered with; nothing was installed."
-fi
-say "sha256 verified: $actual"
-
-mkdir "$TMP/unpacked"
-tar -xzf "$TMP/$ARCHIVE" -C "$TMP/unpacked" || die "could not unpack $ARCHIVE"
-[ -f "$TMP/unpacked/rehydrate" ] || die "$ARCHIVE does not contain a rehydrate binary"
-
-mkdir -p "$INSTALL_DIR" || die "cannot create $INSTALL_DIR; choose another directory with REHYDRATE_INSTALL_DIR or --dir"
-# Copy next to the destination, then rename: replacing a running binary stays atomic.
-cp "$TMP/unpacked/rehydrate" "$INSTALL_DIR/.rehydrate.new" ||
-  die "cannot write to $INSTALL_DIR; choose another directory with REHYDRATE_INSTALL_DIR or --dir"
-chmod 755 "$INSTALL_DIR/.rehydrate.new"
-mv -f "$INSTALL_DIR/.rehydrate.new" "$INSTALL_DIR/rehydrate"
-
-if installed=$("$INSTALL_DIR/rehydrate" --version 2>/dev/null); then
-  say "installed rehydrate $installed to $INSTALL_DIR/rehydrate"
-  if [ "$VERSION" != latest ] && [ "$installed" != "${VERSION#v}" ]; then
-    say "warning: asked for $VERSION but the binary reports $installed"
-  fi
-else
-  say "installed $INSTALL_DIR/rehydrate, but it did not run on this machine ('rehydrate --version' failed)"
-  case $TARGET in
-    *-musl) say "musl builds need the C++ runtime: on Alpine run 'apk add libstdc++ libgcc'" ;;
-  esac
-fi
-
-case ":${PATH:-}:" in
-  *":$INSTALL_DIR:"*) ;;
-  *)
-    say "$INSTALL_DIR is not on your PATH. To add it:"
-    case ${SHELL:-} in
-      */fish) printf '  fish_add_path %s\n' "$INSTALL_DIR" >&2 ;;
-      *)
-        case ${SHELL:-} in
-          */zsh) profile=${HOME:-}/.zshrc ;;
-          */bash) profile=${HOME:-}/.bashrc ;;
-          *) profile=${HOME:-}/.profile ;;
-        esac
-        # $PATH stays literal on purpose: the profile line must expand it at login, not now.
-        # shellcheck disable=SC2016
-        printf '  echo '\''export PATH="%s:$PATH"'\'' >> %s\n' "$INSTALL_DIR" "$profile" >&2
-        # shellcheck disable=SC2016
-        printf '  then open a new terminal, or run now: export PATH="%s:$PATH"\n' "$INSTALL_DIR" >&2
-        ;;
+    say "installed $INSTALL_DIR/rehydrate, but it did not run on this machine ('rehydrate --version' failed)"
+    case $TARGET in
+      *-musl) say "musl builds need the C++ runtime: on Alpine run 'apk add libstdc++ libgcc'" ;;
     esac
-    ;;
-esac
+  fi
+
+  case ":${PATH:-}:" in
+    *":$INSTALL_DIR:"*) ;;
+    *)
+      say "$INSTALL_DIR is not on your PATH. To add it:"
+      case ${SHELL:-} in
+        */fish) printf '  fish_add_path %s\n' "$INSTALL_DIR" >&2 ;;
+        *)
+          case ${SHELL:-} in
+            */zsh) profile=${HOME:-}/.zshrc ;;
+            */bash) profile=${HOME:-}/.bashrc ;;
+            *) profile=${HOME:-}/.profile ;;
+          esac
+          # $PATH stays literal on purpose: the profile line must expand it at login, not now.
+          # shellcheck disable=SC2016
+          printf '  echo '\''export PATH="%s:$PATH"'\'' >> %s\n' "$INSTALL_DIR" "$profile" >&2
+          # shellcheck disable=SC2016
+          printf '  then open a new terminal, or run now: export PATH="%s:$PATH"\n' "$INSTALL_DIR" >&2
+          ;;
+      esac
+      ;;
+  esac
+}
+
+main "$@"
