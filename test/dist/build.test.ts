@@ -8,7 +8,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseVersion } from "../../scripts/build.ts";
 import { parseChecksums, sha256Hex } from "../../scripts/release/checksums.ts";
-import { buildSingle, ROOT, run, TEST_VERSION } from "./built.ts";
+import { BINARY_ENV, buildSingle, ROOT, run, TEST_VERSION } from "./built.ts";
 
 describe("build.ts --single", () => {
   // Compiling takes a few seconds (more on a fresh machine), longer than bun's default 5 s.
@@ -24,8 +24,7 @@ describe("build.ts --single", () => {
 
   test("the binary prints help listing the commands without a Bun install", async () => {
     const built = await buildSingle();
-    // No bun on PATH: the binary must not depend on one.
-    const result = await run([built.binary, "--help"], { env: { PATH: "/nonexistent", NO_COLOR: "1" } });
+    const result = await run([built.binary, "--help"], { env: BINARY_ENV });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("rehydrate run");
     expect(result.stdout).toContain(TEST_VERSION);

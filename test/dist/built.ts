@@ -15,6 +15,16 @@ export const ROOT = resolve(import.meta.dir, "../..");
 /** A version no real release has, so a test that sees it knows it runs the binary it built. */
 export const TEST_VERSION = "0.0.0-dist.1";
 
+/**
+ * Environment for running the compiled binary: on Unix a PATH without Bun, so the binary
+ * cannot lean on an installed runtime. Windows needs its system variables (SystemRoot, TEMP)
+ * to start a process at all, so it keeps them.
+ */
+export const BINARY_ENV: Record<string, string | undefined> =
+  process.platform === "win32"
+    ? { ...process.env, NO_COLOR: "1" }
+    : { PATH: "/usr/bin:/bin", HOME: "/nonexistent", NO_COLOR: "1" };
+
 /** What `bun scripts/build.ts --single` wrote. */
 export interface SingleBuild {
   outdir: string;

@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildSingle, ROOT, removeTempDirs, run, type SingleBuild, tempDir } from "./built.ts";
+import { BINARY_ENV, buildSingle, ROOT, removeTempDirs, run, type SingleBuild, tempDir } from "./built.ts";
 
 interface OrderEvent {
   id: string;
@@ -25,14 +25,7 @@ const events: OrderEvent[] = readFileSync(EVENTS, "utf8")
   .map((line) => JSON.parse(line) as OrderEvent);
 
 let built: SingleBuild;
-/**
- * On Unix a PATH without Bun, so the binary cannot lean on an installed runtime. Windows
- * needs its system variables (SystemRoot, TEMP) to start processes at all, so it keeps them.
- */
-const env: Record<string, string | undefined> =
-  process.platform === "win32"
-    ? { ...process.env, NO_COLOR: "1" }
-    : { PATH: "/usr/bin:/bin", HOME: "/nonexistent", NO_COLOR: "1" };
+const env = BINARY_ENV;
 
 beforeAll(async () => {
   built = await buildSingle();
