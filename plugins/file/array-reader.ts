@@ -22,6 +22,9 @@ const State = {
 } as const;
 type State = (typeof State)[keyof typeof State];
 
+/** Bytes decoded at a time (see `feed`). */
+const TEXT_BLOCK = 64 * 1024;
+
 /** The scanner's state, kept across chunks. */
 interface Scan {
   state: State;
@@ -86,12 +89,18 @@ export async function* readJsonArray(
 
   const feed = function* (bytes: Uint8Array, final: boolean): Generator<SourceBatch> {
     const cut = final ? bytes.length : completeUtf8Prefix(bytes);
-    const complete = bytes.subarray(0, cut);
     carry = cut < bytes.length ? bytes.slice(cut) : undefined;
-    chunkCursor.text = decode(complete, scan);
-    chunkCursor.pos = 0;
-    while (scanChunk(scan, chunkCursor, builder, options)) yield builder.take();
-    scan.base += chunkCursor.text.length;
+    // Decoded in small blocks: an element's text is a slice of its block and keeps the whole
+    // block alive while the record lives, so small blocks bound what a sparse match retains.
+    for (let start = 0; start < cut; ) {
+      let end = Math.min(cut, start + TEXT_BLOCK);
+      if (end < cut) end = start + completeUtf8Prefix(bytes.subarray(start, end));
+      chunkCursor.text = decode(bytes.subarray(start, end), scan);
+      chunkCursor.pos = 0;
+      while (scanChunk(scan, chunkCursor, builder, options)) yield builder.take();
+      scan.base += chunkCursor.text.length;
+      start = end;
+    }
   };
 
   for await (const chunk of input) {

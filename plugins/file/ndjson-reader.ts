@@ -1,6 +1,7 @@
+import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
-import { firstInvalidUtf8, lenientDecoder, previewBytes, strictDecoder } from "./utf8.ts";
+import { firstInvalidUtf8, lenientDecoder, previewBytes } from "./utf8.ts";
 
 /** What the NDJSON and array readers need to know about one input. */
 export interface ReaderOptions {
@@ -13,12 +14,16 @@ export interface ReaderOptions {
   signal?: AbortSignal;
 }
 
-/** Where the line scanner stands inside the decoded text of one chunk. */
+/** Where the line scanner stands inside a block of complete lines. */
 interface LineCursor {
-  text: string;
+  bytes: Buffer;
   pos: number;
   /** Line number (1-based) of the line starting at `pos`. */
   line: number;
+  /** `latin1` for an all-ASCII block (cheapest decode), `utf8` for a valid UTF-8 block. */
+  encoding: "latin1" | "utf8";
+  /** Set when the block is not valid UTF-8: each line is then checked on its own. */
+  checkEachLine: boolean;
 }
 
 /**
@@ -26,33 +31,37 @@ interface LineCursor {
  * inside JSON strings), a trailing `\r` stripped, blank or whitespace-only lines skipped (they
  * still count for line numbers). The input must not start with a BOM (the caller strips it).
  *
- * Bytes are decoded once per chunk, up to its last newline (a `\n` byte never occurs inside a
- * multi-byte sequence, so the cut is always clean). A line longer than a chunk is kept as a list
- * of pieces and joined once when its newline arrives, so huge lines cost linear time.
+ * Each block of complete lines (a chunk up to its last newline) is checked for UTF-8 once, with
+ * the native validator; then each line is decoded on its own. Measured here, that is faster than
+ * decoding the block and slicing it, and each record's text is its own small string instead of
+ * a slice that would keep the whole block alive. A line longer than a chunk is kept as a list of
+ * pieces and joined once when its newline arrives, so huge lines cost linear time.
  */
 export async function* readNdjson(
   input: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
 ): AsyncGenerator<SourceBatch> {
   const builder = new BatchBuilder(options.prefilter, options.batchSize);
-  const cursor: LineCursor = { text: "", pos: 0, line: 1 };
+  const cursor: LineCursor = {
+    bytes: Buffer.alloc(0),
+    pos: 0,
+    line: 1,
+    encoding: "utf8",
+    checkEachLine: false,
+  };
   let pieces: Uint8Array[] = [];
   let carried = 0;
   /** Set while skipping the rest of a line that exceeded `maxRecordBytes`. */
   let discarding = false;
 
-  const takeLines = function* (bytes: Uint8Array): Generator<SourceBatch> {
-    for (const segment of decodeLines(bytes, cursor.line, options.name)) {
-      if (typeof segment === "string") {
-        cursor.text = segment;
-        cursor.pos = 0;
-        while (scanLines(cursor, builder, options.name)) yield builder.take();
-      } else {
-        builder.addInvalid(segment.position, segment.reason, segment.text);
-        cursor.line++;
-        yield builder.take();
-      }
-    }
+  const takeLines = function* (block: Uint8Array): Generator<SourceBatch> {
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    const ascii = isAscii(bytes);
+    cursor.bytes = bytes;
+    cursor.pos = 0;
+    cursor.encoding = ascii ? "latin1" : "utf8";
+    cursor.checkEachLine = !ascii && !isUtf8(bytes);
+    while (scanLines(cursor, builder, options.name)) yield builder.take();
   };
 
   for await (const chunk of input) {
@@ -100,24 +109,34 @@ export async function* readNdjson(
 }
 
 /**
- * Adds the lines of `cursor.text` to `builder` from `cursor.pos` on. Returns `true` when the
- * builder asks for its batch to be emitted (call again to go on), `false` when the text is done.
+ * Adds the lines of `cursor.bytes` to `builder` from `cursor.pos` on. Returns `true` when the
+ * builder asks for its batch to be emitted (call again to go on), `false` when the block is done.
  * A plain function, not a generator: this loop is the source's hot path.
  */
 function scanLines(cursor: LineCursor, builder: BatchBuilder, name: string): boolean {
-  const text = cursor.text;
-  const length = text.length;
+  const bytes = cursor.bytes;
+  const length = bytes.length;
+  const encoding = cursor.encoding;
   let pos = cursor.pos;
   let line = cursor.line;
   while (pos < length) {
-    let next = text.indexOf("\n", pos);
+    let next = bytes.indexOf(10, pos);
     if (next === -1) next = length;
     let end = next;
-    if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-    if (end > pos && !isBlank(text, pos, end) && builder.add(text.slice(pos, end), name, line, 0)) {
-      cursor.pos = next + 1;
-      cursor.line = line + 1;
-      return true;
+    if (end > pos && bytes[end - 1] === 13) end--;
+    if (end > pos && !isBlank(bytes, pos, end)) {
+      let emit: boolean;
+      if (cursor.checkEachLine && !isUtf8(bytes.subarray(pos, end))) {
+        addInvalidUtf8(builder, bytes.subarray(pos, end), name, line);
+        emit = true;
+      } else {
+        emit = builder.add(bytes.toString(encoding, pos, end), name, line, 0);
+      }
+      if (emit) {
+        cursor.pos = next + 1;
+        cursor.line = line + 1;
+        return true;
+      }
     }
     pos = next + 1;
     line++;
@@ -127,58 +146,24 @@ function scanLines(cursor: LineCursor, builder: BatchBuilder, name: string): boo
   return false;
 }
 
-/** Whether `text[start, end)` holds only JSON whitespace. Cheap for the usual line (`{`...). */
-function isBlank(text: string, start: number, end: number): boolean {
+/** Whether `bytes[start, end)` holds only JSON whitespace. Cheap for the usual line (`{`...). */
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c !== 32 && c !== 9 && c !== 13) return false;
   }
   return true;
 }
 
-/** An invalid line found while decoding. */
-interface BadLine {
-  position: string;
-  reason: string;
-  text: string;
-}
-
-/**
- * Decodes complete lines. Normally one strict decode of the whole block; when the block is not
- * valid UTF-8, it is decoded line by line so only the bad lines become invalid records.
- */
-function decodeLines(bytes: Uint8Array, firstLine: number, name: string): Array<string | BadLine> {
-  try {
-    return [strictDecoder.decode(bytes)];
-  } catch {
-    const segments: Array<string | BadLine> = [];
-    let line = firstLine;
-    let start = 0;
-    let good = "";
-    while (start < bytes.length) {
-      let end = bytes.indexOf(10, start);
-      if (end === -1) end = bytes.length;
-      const lineBytes = bytes.subarray(start, end);
-      const bad = firstInvalidUtf8(lineBytes);
-      if (bad === -1) {
-        good += strictDecoder.decode(lineBytes) + "\n";
-      } else {
-        // Lines before the bad one go first, as text, so order and line numbers hold.
-        if (good !== "") segments.push(good);
-        good = "";
-        const column = lenientDecoder.decode(lineBytes.subarray(0, bad)).length + 1;
-        segments.push({
-          position: `${name}:${line}:${column}`,
-          reason: `invalid UTF-8 (byte 0x${lineBytes[bad]!.toString(16).padStart(2, "0")} at byte ${bad + 1} of the line)`,
-          text: previewBytes(lineBytes, INVALID_TEXT_LIMIT),
-        });
-      }
-      line++;
-      start = end + 1;
-    }
-    if (good !== "") segments.push(good);
-    return segments;
-  }
+/** Records a line that is not valid UTF-8, with the column of its first bad byte. */
+function addInvalidUtf8(builder: BatchBuilder, lineBytes: Uint8Array, name: string, line: number): void {
+  const bad = Math.max(firstInvalidUtf8(lineBytes), 0);
+  const column = lenientDecoder.decode(lineBytes.subarray(0, bad)).length + 1;
+  builder.addInvalid(
+    `${name}:${line}:${column}`,
+    `invalid UTF-8 (byte 0x${lineBytes[bad]!.toString(16).padStart(2, "0")} at byte ${bad + 1} of the line)`,
+    previewBytes(lineBytes, INVALID_TEXT_LIMIT),
+  );
 }
 
 /** Joins byte pieces into one array of `total` bytes. */

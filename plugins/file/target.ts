@@ -98,7 +98,15 @@ export class FileTarget implements Target {
   }
 
   async flush(): Promise<void> {
-    await this.handle?.sync();
+    try {
+      await this.handle?.sync();
+    } catch (error) {
+      // Character devices and pipes (`/dev/null`, `/dev/stdout`) cannot be fsynced; nothing to make durable.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EINVAL" && code !== "ENOTSUP") {
+        throw new PluginError(`cannot sync to disk: ${(error as Error).message}`, this.config.path);
+      }
+    }
   }
 
   async close(): Promise<void> {
