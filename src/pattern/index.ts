@@ -2,7 +2,8 @@
  * EventBridge event-pattern engine: parser/validator with AWS's reasons, a compiled matcher
  * with AWS/event-ruler semantics, and a sound raw-text prefilter. See docs/patterns.md.
  */
-import { compileNode, matchRoot } from "./match.ts";
+import { exactMatcher } from "./exact.ts";
+import { compileNode, matchRoot, NEEDS_EXACT_MATCH } from "./match.ts";
 import { normalize } from "./normalize.ts";
 import { parsePattern } from "./parse.ts";
 import { buildPrefilter } from "./prefilter.ts";
@@ -32,7 +33,16 @@ export interface CompiledPattern {
 export function compilePattern(pattern: unknown): CompiledPattern {
   const tree = normalize(parsePattern(pattern));
   const root = compileNode(tree);
-  const matches = (event: unknown): boolean => matchRoot(root, event);
+  const exact = exactMatcher(tree);
+  const matches = (event: unknown): boolean => {
+    try {
+      return matchRoot(root, event);
+    } catch (error) {
+      // Dotted keys colliding with nested arrays/scalars: see match.ts.
+      if (error === NEEDS_EXACT_MATCH) return exact(event);
+      throw error;
+    }
+  };
   const prefilter = buildPrefilter(tree);
   return prefilter ? { matches, prefilter } : { matches };
 }

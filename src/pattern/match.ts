@@ -69,8 +69,8 @@ function dottedKeys(node: PatternNode): string[] {
  * of the pattern's paths involved), {@link POSITIVE} using at least one present value. The
  * difference matters under arrays: a positive match pins one element (event-ruler's array
  * membership), and `exists:false` is then judged inside that element; an absence-only match pins
- * nothing, so the field must be absent from every element (as event-ruler, which checks absence
- * against the array membership chosen so far).
+ * nothing, so the field must be absent from every element, under one choice of `$or` branches
+ * (as event-ruler, which checks absence against the array membership chosen so far).
  */
 const ABSENT = 1;
 const POSITIVE = 2;
@@ -87,15 +87,13 @@ function evalValue(node: CompiledNode, value: unknown): number {
     if (value === null) return evalScalar(node, null);
     if (Array.isArray(value)) {
       if (value.length === 0) return node.absentOk ? ABSENT : 0;
+      // A present value pins one element; everything the node uses comes from that element.
       let positive = 0;
-      let allAbsent = node.absentOk;
-      for (let i = 0; i < value.length; i++) {
-        const r = evalValue(node, value[i]);
-        if (r & POSITIVE) positive = POSITIVE;
-        if (!(r & ABSENT)) allAbsent = false;
-        if (positive && !allAbsent) break;
+      for (let i = 0; i < value.length && positive === 0; i++) {
+        if (evalValue(node, value[i]) & POSITIVE) positive = POSITIVE;
       }
-      return positive | (allAbsent ? ABSENT : 0);
+      // Absence alone pins nothing: one choice of `$or` branches must hold for all elements.
+      return positive | (node.absentOk && absentEverywhere(node, [value]) ? ABSENT : 0);
     }
     return evalObject(node, value as Record<string, unknown>);
   }
@@ -123,25 +121,63 @@ function evalScalar(node: CompiledNode, value: Scalar): number {
   return (positive ? POSITIVE : 0) | (allAbsent ? ABSENT : 0);
 }
 
+/** `object` with its dotted keys that stand for paths below the node's children expanded. */
+function withDots(node: CompiledNode, object: Record<string, unknown>): Record<string, unknown> {
+  const dotted = node.dotted;
+  for (let i = 0; i < dotted.length; i++) {
+    if (object[dotted[i]!] !== undefined) return expandDots(object, node.keys);
+  }
+  return object;
+}
+
+function lookup(node: CompiledNode, object: Record<string, unknown>, i: number): unknown {
+  const key = node.keys[i]!;
+  return node.ownOnly[i] ? (Object.hasOwn(object, key) ? object[key] : undefined) : object[key];
+}
+
+/**
+ * Whether the node holds with absence only, for all `values` at its path at once (arrays
+ * flattened): no leaf value may be present anywhere, and each `$or` group needs one branch
+ * that holds for all of them.
+ */
+function absentEverywhere(node: CompiledNode, values: readonly unknown[]): boolean {
+  if (!node.absentOk) return false;
+  const items: unknown[] = [];
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) for (const e of v) collect(e);
+    else if (v !== undefined) items.push(v);
+  };
+  for (const v of values) collect(v);
+  const objects: Record<string, unknown>[] = [];
+  for (const item of items) {
+    if (isPlainObject(item)) objects.push(withDots(node, item));
+    else if (node.tests.length > 0) return false; // a scalar is a value of this path's leaves
+  }
+  for (let i = 0; i < node.keys.length; i++) {
+    if (
+      !absentEverywhere(
+        node.nodes[i]!,
+        objects.map((o) => lookup(node, o, i)),
+      )
+    )
+      return false;
+  }
+  for (const group of node.ors) {
+    if (!group.some((branch) => absentEverywhere(branch, items))) return false;
+  }
+  return true;
+}
+
 function evalObject(node: CompiledNode, input: Record<string, unknown>): number {
   // An object-valued field is "no value" for the leaves at this path.
   if (!node.leavesAbsentOk) return 0;
-  let object = input;
-  const dotted = node.dotted;
-  for (let i = 0; i < dotted.length; i++) {
-    if (object[dotted[i]!] !== undefined) {
-      object = expandDots(object, node.keys);
-      break;
-    }
-  }
+  const object = withDots(node, input);
   let positive = false;
   let allAbsent = true;
   const keys = node.keys;
   const nodes = node.nodes;
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const value = node.ownOnly[i] ? (Object.hasOwn(object, key) ? object[key] : undefined) : object[key];
-    const r = evalValue(nodes[i]!, value);
+    const r = evalValue(nodes[i]!, lookup(node, object, i));
     if (r === 0) return 0;
     if (r & POSITIVE) positive = true;
     if (!(r & ABSENT)) allAbsent = false;
@@ -164,11 +200,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The slow path for events that use dotted keys (`{"detail.state": "x"}`), which EventBridge
- * treats like nesting. Moves each `head.rest` key under `head` as a `rest` key (the next level
- * repeats this for deeper dots). Where a nested value exists too, the two are combined: a value
- * that is not inside any array is consistent with every element, so it is added to each object
- * element of an array; clashing scalars become a two-element array (approximation, see docs).
+ * Thrown (and caught in {@link matchRoot}'s caller) when an event's dotted keys collide with a
+ * nested array or scalar at the same path: the tree cannot represent a value that belongs to no
+ * array next to one that does, so the caller falls back to the exact matcher (exact.ts).
+ */
+export const NEEDS_EXACT_MATCH: unique symbol = Symbol("rehydrate.pattern.needs-exact-match");
+
+/**
+ * The path for events that use dotted keys (`{"detail.state": "x"}`), which EventBridge treats
+ * like nesting. Moves each `head.rest` key under `head` as a `rest` key (the next level repeats
+ * this for deeper dots), merging with nested objects. Collisions with arrays or scalars throw
+ * {@link NEEDS_EXACT_MATCH}.
  */
 function expandDots(object: Record<string, unknown>, heads: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = { ...object };
@@ -177,37 +219,34 @@ function expandDots(object: Record<string, unknown>, heads: readonly string[]): 
     if (dot === -1) continue;
     const head = key.slice(0, dot);
     if (!heads.includes(head)) continue;
-    const rest = key.slice(dot + 1);
-    const value = object[key];
     delete out[key];
-    // defineProperty, not assignment: a `__proto__` head must stay a plain own field.
     const current = Object.hasOwn(out, head) ? out[head] : undefined;
-    Object.defineProperty(out, head, {
-      value: attach(current, rest, value),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    let target: Record<string, unknown>;
+    if (current === undefined) target = {};
+    else if (isPlainObject(current)) target = { ...current };
+    else throw NEEDS_EXACT_MATCH;
+    mergeInto(target, key.slice(dot + 1), object[key]);
+    setOwn(out, head, target);
   }
   return out;
 }
 
-function combine(existing: unknown, value: unknown): unknown {
-  return existing === undefined ? value : [existing, value];
+/** Adds `key: value` to `target` (a fresh copy), merging plain objects; other clashes need the exact path. */
+function mergeInto(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (!Object.hasOwn(target, key)) {
+    setOwn(target, key, value);
+    return;
+  }
+  const existing = target[key];
+  if (!isPlainObject(existing) || !isPlainObject(value)) throw NEEDS_EXACT_MATCH;
+  const merged = { ...existing };
+  for (const [k, v] of Object.entries(value)) mergeInto(merged, k, v);
+  setOwn(target, key, merged);
 }
 
-function attach(target: unknown, key: string, value: unknown): unknown {
-  if (target === undefined) return { [key]: value };
-  if (isPlainObject(target)) return { ...target, [key]: combine(target[key], value) };
-  if (Array.isArray(target)) {
-    if (target.some(isPlainObject)) {
-      return target.map((element) =>
-        isPlainObject(element) ? { ...element, [key]: combine(element[key], value) } : element,
-      );
-    }
-    return [...target, { [key]: value }];
-  }
-  return [target, { [key]: value }];
+/** defineProperty, not assignment: a `__proto__` key must stay a plain own field. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export type { CompiledNode };
