@@ -69,6 +69,18 @@ export function createEventBridgeTarget(
         return { ok: true, details };
       } catch (error) {
         const info = classifyAwsError(error);
+        if (info.code === "AccessDeniedException" || info.code === "AccessDenied") {
+          // A least-privilege replay role may hold events:PutEvents only. Refusing to run for
+          // want of a read permission would be wrong; the first PutEvents proves access.
+          return {
+            ok: true,
+            details: [
+              `could not verify event bus ${options.bus}: ${info.code} (events:DescribeEventBus is not allowed); ` +
+                "the first PutEvents will show whether the bus exists and may be written",
+              ...isolationDetails(options.isolation),
+            ],
+          };
+        }
         const details =
           info.code === "ResourceNotFoundException"
             ? [`event bus ${options.bus} does not exist (${info.message})`]

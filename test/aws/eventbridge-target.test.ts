@@ -190,6 +190,23 @@ describe("eventbridge target", () => {
     expect(putRequests()).toHaveLength(0);
   });
 
+  test("check passes with a warning when the role may not describe the bus", async () => {
+    const denied = startAwsFake({ buses: ["orders"], deniedOperations: ["DescribeEventBus"] });
+    const created = await eventbridge.create(config(), testHost().host);
+    const saved = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = denied.url;
+    try {
+      const result = await created.check();
+      expect(result.ok).toBe(true);
+      expect(result.details[0]).toContain("could not verify event bus orders: AccessDeniedException");
+      expect((await created.write([makeEnvelope(makeEvent(1), 0)])).failures).toEqual([]);
+    } finally {
+      process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = saved;
+      await created.close?.();
+      await denied.stop();
+    }
+  });
+
   test("fromUri and validate accept names and bus ARNs, reject others", () => {
     const spec = eventbridge.config;
     expect(spec.fromUri!("arn:aws:events:eu-west-1:123456789012:event-bus/orders")).toEqual({

@@ -52,6 +52,8 @@ export interface AwsFakeOptions {
    * `errorMessage` of a `Handled` function error (errorType `Error`).
    */
   functionErrorFor?: (payload: unknown) => string | undefined;
+  /** EventBridge operations answered 400 `AccessDeniedException` (a role without that permission). */
+  deniedOperations?: string[];
   /** A deterministic PutEvents entry failure: a returned code fails the entry (not a fault draw). */
   entryFailureFor?: (entry: PutEventsEntry) => string | undefined;
 }
@@ -249,6 +251,16 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
       record.endedAt = now();
       return response;
     };
+    if (options.deniedOperations?.includes(operation)) {
+      return answer(
+        "AccessDeniedException",
+        jsonError(
+          400,
+          "AccessDeniedException",
+          `User: arn:aws:sts::123456789012:assumed-role/replayer/session is not authorized to perform: events:${operation}`,
+        ),
+      );
+    }
     switch (operation) {
       case "DescribeEventBus": {
         const name = busName(body.Name as string | undefined);
