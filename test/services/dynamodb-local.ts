@@ -9,10 +9,10 @@
  * process is killed on exit, and a tiny shell watchdog kills it if the test process dies without
  * running exit handlers (SIGKILL, crash), so no Java process outlives the run.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 /** A running DynamoDB Local. */
@@ -150,6 +150,10 @@ export async function startDynamoDbLocal(options: { startTimeoutMs?: number } = 
   child.on("exit", (code) => {
     exited = code;
   });
+  child.on("error", (error) => {
+    output += `\n${error.message}`;
+    exited = null;
+  });
   const kill = () => {
     if (exited !== undefined) return;
     try {
@@ -165,6 +169,8 @@ export async function startDynamoDbLocal(options: { startTimeoutMs?: number } = 
     ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null`],
     { stdio: "ignore", detached: true },
   );
+  // Without `sh` there is no watchdog; the exit handler still stops Java.
+  watchdog.on("error", () => {});
   watchdog.unref();
   child.unref();
   (child.stdout as { unref?: () => void } | null)?.unref?.();
@@ -204,7 +210,10 @@ export function stopDynamoDbLocal(local: DynamoDbLocal): void {
 function findJava(): string {
   const home = process.env.JAVA_HOME;
   if (home && existsSync(join(home, "bin/java"))) return join(home, "bin/java");
-  const found = spawnSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).stdout.trim();
+  const found = (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((dir) => join(dir, "java"))
+    .find((candidate) => existsSync(candidate));
   if (!found) {
     throw new Error(
       "DynamoDB Local needs Java, and no `java` is on PATH (nor JAVA_HOME set). Install a Java 17+ " +
