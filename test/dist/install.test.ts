@@ -165,6 +165,19 @@ describe.skipIf(windows)("install.sh", () => {
     expect(result.stderr).toContain(`no entry for ${archive};`);
   });
 
+  // Rosetta 2 reports x86_64 from `uname -m`; sysctl.proc_translated=1 gives it away. A stand-in
+  // sysctl plays macOS here; `uname -m` is this machine's own, so only run where it is x86_64.
+  test.skipIf(process.arch !== "x64")("an x86_64 shell under Rosetta 2 gets the arm64 build", async () => {
+    const bin = tempDir("fake-sysctl");
+    const sysctl = `#!/bin/sh\n[ "$*" = "-n sysctl.proc_translated" ] && echo 1 && exit 0\nexit 1\n`;
+    writeFileSync(join(bin, "sysctl"), sysctl, { mode: 0o755 });
+    const env = installEnv("unlisted", { REHYDRATE_OS: "Darwin" });
+    env.PATH = `${bin}:${env.PATH}`;
+    const result = await install(env);
+    expect(result.stderr).toContain("runs under Rosetta 2; installing the native Apple silicon build");
+    expect(result.stderr).toContain("no entry for rehydrate-darwin-arm64.tar.gz;");
+  });
+
   test.each([
     ["FreeBSD", "amd64"],
     ["Linux", "riscv64"],
