@@ -167,4 +167,35 @@ describe("file source, JSON array", () => {
     await writeFile(join(dir, "a.json.gz"), gzipSync(JSON.stringify([tricky, tricky])));
     expect((await readAll(dir, { paths: ["a.json.gz"] })).values).toEqual([tricky, tricky]);
   });
+
+  test("random arrays, layouts and chunk boundaries read back exactly (seeded)", async () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const leaf = () => [0, -2.5e10, 'q"\\"', "é🎉\u2028", true, null, "]}[{,"][Math.floor(random() * 7)];
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 2 || r < 0.3) return leaf();
+      if (r < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, (_, k) => [`k${k}`, value(depth + 1)]),
+      );
+    };
+    for (let round = 0; round < 40; round++) {
+      const values = Array.from({ length: Math.floor(random() * 30) }, () => value(0));
+      const text = JSON.stringify(values, null, round % 3 === 0 ? undefined : round % 3);
+      const bytes = new TextEncoder().encode(round % 2 ? text.replace(/\n/g, "\r\n") : text);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const size = 1 + Math.floor(random() * 40);
+        chunks.push(bytes.subarray(i, i + size));
+        i += size;
+      }
+      const result = await readAll(dir, { paths: ["-"] }, { stdin: stdinOf(...chunks) });
+      expect(result.invalid).toEqual([]);
+      expect(result.values).toEqual(values);
+    }
+  });
 });
