@@ -154,6 +154,11 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
 
     progress?.start();
     await source.open?.(openContext);
+    if (source.ordered === false) {
+      io.stderr.write(
+        `warning: source ${plan.source.name} yields events in no particular order (e.g. a Scan); targets will see them in that order. Sort them with the source's own option (dynamodb: sortBy) if order matters.\n`,
+      );
+    }
     let seq = 0;
     const recordInvalid = (position: string, reason: string, text: string) => {
       report.source.invalid++;
