@@ -161,6 +161,40 @@ export default plugin;
     expect(readFileSync(join(dir, "ids.txt"), "utf8")).toBe(`${placed.join("\n")}\n`);
   });
 
+  test("calls a TypeScript Lambda handler module with lambda-local", async () => {
+    const dir = tempDir("lambda-local");
+    copyFileSync(EVENTS, join(dir, "events.ndjson"));
+    writeFileSync(
+      join(dir, "handler.ts"),
+      `import { appendFileSync } from "node:fs";
+interface OrderEvent { id: string; "detail-type": string }
+export const handler = async (event: OrderEvent, context: { functionName: string }): Promise<void> => {
+  appendFileSync("seen.txt", context.functionName + " " + event["detail-type"] + " " + event.id + "\\n");
+};
+`,
+    );
+    const result = await run(
+      [
+        built.binary,
+        "run",
+        "--from",
+        "file:events.ndjson",
+        "--pattern",
+        '{"detail-type":["Order Shipped"]}',
+        "--to",
+        "lambda-local:handler.ts",
+      ],
+      { cwd: dir, env },
+    );
+    expect(result.code).toBe(0);
+    const shipped = events
+      .filter((e) => e["detail-type"] === "Order Shipped")
+      .map((e) => `handler Order Shipped ${e.id}`);
+    expect(shipped.length).toBeGreaterThan(0);
+    const seen = readFileSync(join(dir, "seen.txt"), "utf8").trimEnd().split("\n");
+    expect(seen.sort()).toEqual(shipped.sort());
+  });
+
   test("a user mistake exits 2 with a message, before reading anything", async () => {
     const result = await run([built.binary, "run", "--from", "file:events.ndjson", "--to", "nosuch:x"], {
       cwd: tempDir("usage"),
