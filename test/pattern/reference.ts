@@ -11,7 +11,8 @@ import type { Matcher } from "../../src/pattern/ast.ts";
 import { compileLeaf, type Scalar } from "../../src/pattern/leaf.ts";
 import { OPERATOR_NAMES, parseMatcher } from "../../src/pattern/operators.ts";
 
-type Rule = Map<string, Matcher[][]>; // path → leaves (ANDed), each a list of matchers (ORed)
+/** Path → leaves (ANDed), each a list of matchers (ORed) tagged with the object scope that set it. */
+type Rule = Map<string, Array<{ scope: number; leaf: Matcher[] }>>;
 
 interface Flat {
   path: string;
@@ -35,8 +36,14 @@ function cloneRule(rule: Rule): Rule {
   return new Map([...rule].map(([k, v]) => [k, [...v]]));
 }
 
-/** Expands an object pattern at `prefix` into the rules, extending each of `rules`. */
-function expand(object: Record<string, unknown>, prefix: string, rules: Rule[]): Rule[] {
+let scopes = 0;
+
+/**
+ * Expands an object pattern at `prefix` into the rules, extending each of `rules`. A path given
+ * twice within one object (`"a.b"` and `"a":{"b"}`) keeps the later one, like a duplicate key;
+ * a path named both in a `$or` branch and next to it must satisfy both (the documented choice).
+ */
+function expand(object: Record<string, unknown>, prefix: string, rules: Rule[], scope = ++scopes): Rule[] {
   let current = rules;
   for (const [key, value] of Object.entries(object)) {
     if (key === "$or" && isOr(value)) {
@@ -48,9 +55,11 @@ function expand(object: Record<string, unknown>, prefix: string, rules: Rule[]):
     const path = prefix === "" ? key : `${prefix}.${key}`;
     if (Array.isArray(value)) {
       const leaf = value.map((m) => parseMatcher(m, () => {}));
-      for (const rule of current) rule.set(path, [...(rule.get(path) ?? []), leaf]);
+      for (const rule of current) {
+        rule.set(path, [...(rule.get(path) ?? []).filter((entry) => entry.scope !== scope), { scope, leaf }]);
+      }
     } else if (isObject(value)) {
-      current = expand(value, path, current);
+      current = expand(value, path, current, scope);
     }
   }
   return current;
@@ -93,7 +102,7 @@ function merged(a: Map<number, number>, b: Map<number, number>): Map<number, num
 export function referenceMatcher(pattern: Record<string, unknown>): (event: unknown) => boolean {
   const rules = expand(pattern, "", [new Map()]);
   const compiled = rules.map((rule) =>
-    [...rule].map(([path, leaves]) => ({ path, leaves: leaves.map((m) => compileLeaf(m)) })),
+    [...rule].map(([path, leaves]) => ({ path, leaves: leaves.map((entry) => compileLeaf(entry.leaf)) })),
   );
   return (event) => {
     const flat: Flat[] = [];
