@@ -40,6 +40,17 @@ table("dot-joined keys", [
   ["mixed split 2", { a: { b: { c: ["on"] } } }, { a: { "b.c": "on" } }, true],
   ["dotted and nested together", { a: { b: ["1"], c: ["2"] } }, { a: { b: "1" }, "a.c": "2" }, true],
   ["dotted wrong value", { "detail.state": ["on"] }, { "detail.state": "off" }, false],
+  // Dotted keys next to a nested array or scalar take the exact path (exact.ts).
+  ["dotted next to a nested array", { a: { b: ["1"], c: [1] } }, { a: [{ c: 1 }], "a.b": "1" }, true],
+  [
+    "dotted next to a nested array, no value",
+    { a: { b: ["2"], c: [1] } },
+    { a: [{ c: 1 }], "a.b": "1" },
+    false,
+  ],
+  ["dotted next to a scalar", { a: ["x"], "a.b": ["1"] }, { a: "x", "a.b": "1" }, true],
+  ["dotted next to a scalar, wrong scalar", { a: ["y"], "a.b": ["1"] }, { a: "x", "a.b": "1" }, false],
+  ["dotted clashing with the nested value", { a: { b: ["2"] } }, { a: { b: "1" }, "a.b": "2" }, true],
 ]);
 
 table("exact values", [
