@@ -230,6 +230,22 @@ describe.skipIf(windows)("install.sh", () => {
     expect(result.code).toBe(0);
   });
 
+  // Alpine's userland: busybox sh, wget, sha256sum and tar, nothing else on PATH.
+  const busybox = Bun.which("busybox");
+  test.skipIf(!busybox)("installs with busybox alone (sh, wget, sha256sum, tar)", async () => {
+    const dir = tempDir("busybox");
+    const applets = "sh wget sha256sum tar gzip mktemp awk cut mkdir cp chmod mv rm uname grep".split(" ");
+    for (const applet of applets) symlinkSync(busybox!, join(dir, applet));
+    // No ldd on this PATH: the C library is told by the glibc loader file.
+    const env = installEnv("good", { PATH: dir });
+    const result = await run([join(dir, "sh"), INSTALL_SH], { env, timeoutMs: 60_000 });
+    expect(result.stderr).toContain("sha256 verified");
+    expect(result.code).toBe(0);
+    expect((await run([join(env.REHYDRATE_INSTALL_DIR!, "rehydrate"), "--version"])).stdout.trim()).toBe(
+      TEST_VERSION,
+    );
+  });
+
   test("rejects an unknown argument with the usage", async () => {
     const result = await install(installEnv("good"), ["--prefix", "/opt"]);
     expect(result.code).toBe(1);
