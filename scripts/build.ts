@@ -11,7 +11,7 @@
  * Cross-compiling makes Bun fetch the target's runtime (about 40 MB each, from the npm
  * registry) into ~/.bun/install/cache once; after that a target takes about 2 s to compile.
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type ArchiveEntry, tarGz, zip } from "./release/archive.ts";
@@ -149,6 +149,10 @@ export async function build(options: BuildOptions): Promise<BuiltTarget[]> {
     const sums = new Map(built.map((b) => [b.target.archive, b.sha256!] as const));
     writeFileSync(join(outdir, "sha256sums.txt"), formatChecksums(sums));
     log(`wrote ${join(outdir, "sha256sums.txt")} (${sums.size} archives)`);
+    // sha256sums.txt lists this run's archives only; say so if older ones sit beside them.
+    const stale = TARGETS.map((t) => t.archive).filter((a) => !sums.has(a) && existsSync(join(outdir, a)));
+    if (stale.length > 0)
+      log(`note: ${stale.join(", ")} in ${outdir} are from an earlier build, not in sha256sums.txt`);
   }
   return built;
 }
