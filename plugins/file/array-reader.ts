@@ -1,7 +1,8 @@
+import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
-import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder, strictDecoder } from "./utf8.ts";
+import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder } from "./utf8.ts";
 
 /** Where the scanner is in the array's grammar (plain numbers: this is the hot loop). */
 const State = {
@@ -131,16 +132,18 @@ export async function* readJsonArray(
   if (!builder.isEmpty) yield builder.take();
 }
 
-/** Decodes a chunk strictly; bytes that are not UTF-8 are replaced and their offsets remembered. */
-function decode(bytes: Uint8Array, scan: Scan): string {
-  try {
-    return strictDecoder.decode(bytes);
-  } catch {
-    for (let bad = firstInvalidUtf8(bytes); bad !== -1; bad = firstInvalidUtf8(bytes, bad + 1)) {
-      scan.poison.push(scan.base + lenientDecoder.decode(bytes.subarray(0, bad)).length);
-    }
-    return lenientDecoder.decode(bytes);
+/** Decodes a block; bytes that are not UTF-8 are replaced and their offsets remembered. */
+function decode(block: Uint8Array, scan: Scan): string {
+  // The native checks first: an ASCII block decodes as latin1, the cheapest string to make.
+  const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+  if (isAscii(bytes)) return bytes.toString("latin1");
+  if (isUtf8(bytes)) return bytes.toString("utf8");
+  // Not UTF-8: decode with replacement, but remember where, so the elements holding those bytes
+  // become invalid records instead of silently carrying U+FFFD.
+  for (let bad = firstInvalidUtf8(bytes); bad !== -1; bad = firstInvalidUtf8(bytes, bad + 1)) {
+    scan.poison.push(scan.base + lenientDecoder.decode(bytes.subarray(0, bad)).length);
   }
+  return lenientDecoder.decode(bytes);
 }
 
 function isWhitespace(c: number): boolean {

@@ -3,9 +3,6 @@
  * record invalid (with its position) instead of being silently replaced by U+FFFD.
  */
 
-/** Strict decoder: throws on invalid UTF-8; keeps a BOM (the source strips it only at file start). */
-export const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 /** Lenient decoder, only for showing the text of a record that is not valid UTF-8. */
 export const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
