@@ -64,7 +64,10 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
         ["One NDJSON file", "file:events.ndjson"],
         ["Every gzipped file of a folder, in name order", "file:archive/*.ndjson.gz"],
         ["stdin", "file:-"],
-        ["Pipeline file", 'source: { file: { paths: ["a.json", "b.ndjson"], format: auto } }'],
+        [
+          "Pipeline file: several files, format forced",
+          "source: { plugin: file, paths: [a.json, b.json], format: array }",
+        ],
       ],
     },
     create: (config, host) => new FileSource(config, host, stdin ?? (() => host.stdio.stdin)),

@@ -27,7 +27,7 @@ export const fileTarget = defineTarget<FileTargetConfig>({
     },
     examples: [
       ["Write matched events to a file", "file:matched.ndjson"],
-      ["Append to a file (pipeline file)", "targets: [{ file: { path: all.ndjson, append: true } }]"],
+      ["Pipeline file: append to a file", "targets: [{ uri: file:all.ndjson, append: true }]"],
     ],
   },
   create: (config, host) => new FileTarget(config, host),
