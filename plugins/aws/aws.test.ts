@@ -40,6 +40,13 @@ describe("awsClientConfig", () => {
     expect(logs.join("")).not.toContain("very-secret-value");
     if (saved === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
     else process.env.AWS_SECRET_ACCESS_KEY = saved;
+    const savedUrl = process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = "https://proxyuser:proxypass@proxy.example:8443";
+    awsClientConfig(h, "eventbridge");
+    if (savedUrl === undefined) delete process.env.AWS_ENDPOINT_URL_EVENTBRIDGE;
+    else process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = savedUrl;
+    expect(logs.join("")).toContain("endpoint https://…@proxy.example:8443");
+    expect(logs.join("")).not.toContain("proxypass");
   });
 });
 

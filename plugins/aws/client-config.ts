@@ -69,12 +69,16 @@ export function endpointEnvName(service: AwsService): string {
 
 /**
  * Mentions an endpoint override in the debug line, so a user who wonders why requests do not
- * reach AWS can see it. Endpoint URLs are not secrets (credentials never go in them).
+ * reach AWS can see it. A `user:password@` part, should a URL carry one, is dropped.
  */
 function endpointNote(service: AwsService): string {
   const specific = process.env[endpointEnvName(service)];
-  if (specific) return `, endpoint ${specific} (${endpointEnvName(service)})`;
+  if (specific) return `, endpoint ${withoutUserInfo(specific)} (${endpointEnvName(service)})`;
   const general = process.env.AWS_ENDPOINT_URL;
-  if (general) return `, endpoint ${general} (AWS_ENDPOINT_URL)`;
+  if (general) return `, endpoint ${withoutUserInfo(general)} (AWS_ENDPOINT_URL)`;
   return "";
+}
+
+function withoutUserInfo(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, "//…@");
 }
