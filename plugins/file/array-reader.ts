@@ -109,11 +109,18 @@ export async function* readJsonArray(
     if (scan.state === State.Broken) break;
     let bytes = chunk;
     if (carry !== undefined) {
-      bytes = new Uint8Array(carry.length + chunk.length);
-      bytes.set(carry);
-      bytes.set(chunk, carry.length);
+      // Complete the character cut at the previous chunk's end on its own, instead of copying
+      // the whole chunk behind it.
+      const lead = carry[0]!;
+      const need = Math.min((lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2) - carry.length, chunk.length);
+      const joined = new Uint8Array(carry.length + need);
+      joined.set(carry);
+      joined.set(chunk.subarray(0, need), carry.length);
+      carry = undefined;
+      yield* feed(joined, false);
+      bytes = chunk.subarray(need);
     }
-    yield* feed(bytes, false);
+    if (bytes.length > 0) yield* feed(bytes, false);
   }
   if (carry !== undefined && scan.state !== State.Broken) yield* feed(carry, true);
   if (scan.state === State.InElement && scan.scalar) {

@@ -93,12 +93,19 @@ export async function* readNdjson(
       cursor.line++;
       discarding = false;
     } else if (carried > 0) {
-      pieces.push(head);
-      head = concat(pieces, carried + head.length);
+      // Finish the carried line on its own, so the rest of the chunk is scanned where it lies
+      // instead of being copied behind the carry.
+      const first = chunk.indexOf(10);
+      pieces.push(chunk.subarray(0, first + 1));
+      const line = concat(pieces, carried + first + 1);
+      pieces = [];
+      carried = 0;
+      yield* takeLines(line);
+      head = chunk.subarray(first + 1, last + 1);
     }
     pieces = [];
     carried = 0;
-    yield* takeLines(head);
+    if (head.length > 0) yield* takeLines(head);
     if (last + 1 < chunk.length) {
       pieces.push(chunk.slice(last + 1));
       carried = chunk.length - last - 1;
