@@ -7,12 +7,19 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/ensure-bun.sh
 
-if ! command -v java >/dev/null 2>&1; then
-  echo "test: installing a Java runtime for DynamoDB Local" >&2
-  if command -v apt-get >/dev/null 2>&1; then
-    (apt-get update -qq && apt-get install -y -qq default-jre-headless) >&2 ||
-      echo "test: could not install Java; the DynamoDB tests will fail" >&2
-  fi
+# System tools some tests use, from Debian's packages when apt-get is there: Java for DynamoDB
+# Local (required), shellcheck for install.sh and ruby for `ruby -c` on the Homebrew formula
+# (those tests say "skipped" without them), busybox for the minimal-shell install test.
+missing=""
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+command -v ruby >/dev/null 2>&1 || missing="$missing ruby"
+command -v busybox >/dev/null 2>&1 || missing="$missing busybox"
+if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "test: installing$missing from Debian's packages" >&2
+  # shellcheck disable=SC2086 # $missing is a list of package names, split on purpose
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing) >&2 ||
+    echo "test: could not install$missing; tests that need them fail (java) or are skipped" >&2
 fi
 
 echo "test: typecheck" >&2
