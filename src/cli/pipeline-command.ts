@@ -66,6 +66,10 @@ export abstract class PipelineCommand extends PluginAwareCommand {
   limit = Option.String("--limit", {
     description: "Stop after this many matched events",
   });
+  maxAttempts = Option.String("--max-attempts", {
+    description:
+      "Most attempts per event for retryable failures (throttles, 5xx), the first included (default 8)",
+  });
   region = Option.String("--region", { description: "AWS region for AWS plugins" });
   profile = Option.String("--profile", { description: "AWS profile for AWS plugins" });
 
@@ -94,6 +98,9 @@ export abstract class PipelineCommand extends PluginAwareCommand {
     if (this.limit !== undefined) spec.limit = integerFlag("--limit", this.limit, 0);
     if (this.pluginDir !== undefined) spec.pluginDir = flagPath(this.pluginDir);
     else if (spec.pluginDir !== undefined) spec.pluginDir = resolvePath(spec.baseDir, spec.pluginDir);
+    if (this.maxAttempts !== undefined) {
+      spec.retry = { ...spec.retry, maxAttempts: integerFlag("--max-attempts", this.maxAttempts, 1) };
+    }
     if (this.rule !== undefined) spec.rule = this.rule;
     if (this.bus !== undefined) spec.bus = this.bus;
     if (this.template !== undefined) spec.template = resolvePath(cwd, this.template);

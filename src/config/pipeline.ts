@@ -39,6 +39,8 @@ export interface PipelineSpec {
   pluginDir?: string;
   progress?: boolean;
   aws?: { region?: string; profile?: string };
+  /** Retry settings for retryable item failures; unset fields keep the defaults. */
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Folder that relative paths in the spec resolve against (the pipeline file's, or the cwd). */
   baseDir: string;
   /** Overrides `baseDir` for the source's paths (a `--from` flag is relative to the cwd). */
@@ -128,6 +130,26 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
       if (typeof aws[key] !== "string") throw new ConfigError(`"aws.${key}" must be a string`, path);
     }
     spec.aws = aws as { region?: string; profile?: string };
+  }
+  if (raw.retry !== undefined) {
+    const retry = raw.retry as Record<string, unknown>;
+    expect(
+      "retry",
+      endpoint(retry) && typeof retry !== "string",
+      "an object with maxAttempts, baseDelayMs, maxDelayMs",
+    );
+    const minimums: Record<string, number> = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+    for (const [key, value] of Object.entries(retry)) {
+      const minimum = minimums[key];
+      if (minimum === undefined)
+        throw new ConfigError(
+          `unknown key "retry.${key}" (known: ${Object.keys(minimums).join(", ")})`,
+          path,
+        );
+      if (!Number.isInteger(value) || (value as number) < minimum)
+        throw new ConfigError(`"retry.${key}" must be an integer ≥ ${minimum}`, path);
+    }
+    spec.retry = retry as PipelineSpec["retry"];
   }
   return spec;
 }

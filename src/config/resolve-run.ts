@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { RunPlan } from "../engine/run-plan.ts";
+import { DEFAULT_ITEM_RETRY } from "../engine/target-runner.ts";
 import { createEnvelopeMapper } from "../envelope/mapping.ts";
 import { parseJsonPath } from "../host/json-path.ts";
 import type { PluginRegistry } from "../host/registry.ts";
@@ -83,6 +84,7 @@ export function resolveRun(
     baseDir: spec.baseDir,
     aws: spec.aws ?? {},
     verbose: options.verbose,
+    retry: { ...DEFAULT_ITEM_RETRY, ...spec.retry },
   };
 }
 

@@ -88,6 +88,27 @@ export const pipelineSchema = {
       type: "boolean",
       description: "Force the progress line on or off (default: on when stderr is a TTY).",
     },
+    retry: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        "Retries of retryable item failures (throttles, 5xx): exponential backoff with full jitter.",
+      properties: {
+        maxAttempts: {
+          type: "integer",
+          minimum: 1,
+          default: 8,
+          description: "Most attempts per event, the first included.",
+        },
+        baseDelayMs: {
+          type: "integer",
+          minimum: 0,
+          default: 200,
+          description: "First backoff delay; doubles each attempt.",
+        },
+        maxDelayMs: { type: "integer", minimum: 0, default: 20000, description: "Largest backoff delay." },
+      },
+    },
     aws: {
       type: "object",
       additionalProperties: false,

@@ -77,6 +77,18 @@ describe("pipeline files", () => {
     );
   });
 
+  test("retry settings are checked and override the defaults", async () => {
+    const ok = write(
+      "p.yaml",
+      "source: x.ndjson\ntargets: ['sqlite:db.sqlite#t']\nretry: {maxAttempts: 2}\n",
+    );
+    const registry = await loadRegistry(builtinPlugins, []);
+    const plan = resolveRun(loadPipelineFile(ok, {}), registry, { progress: false });
+    expect(plan.retry).toEqual({ maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 20000 });
+    const bad = write("p.yaml", "source: x\ntargets: [stdout:]\nretry: {attempts: 2}\n");
+    expect(() => loadPipelineFile(bad, {})).toThrow(`${bad}: unknown key "retry.attempts"`);
+  });
+
   test("substitution leaves non-strings alone", () => {
     expect(substituteEnv({ a: [1, true, null, "${env:X}"] }, { X: "y" }, "f")).toEqual({
       a: [1, true, null, "y"],
