@@ -215,4 +215,32 @@ describe("file source, NDJSON", () => {
     expect(fileSource.config.fromUri?.("-")).toEqual({ paths: ["-"] });
     expect(() => fileSource.config.fromUri?.("")).toThrow();
   });
+
+  test("an absolute glob expands in byte order, positions keep the absolute paths", async () => {
+    await mkdir(join(dir, "abs"));
+    for (const name of ["2.ndjson", "10.ndjson", "1.ndjson"]) {
+      await writeFile(join(dir, "abs", name), JSON.stringify({ file: name }) + "\n");
+    }
+    const result = await readAll("/", { paths: [join(dir, "abs", "*.ndjson")] });
+    expect(result.positions).toEqual(
+      ["1.ndjson", "10.ndjson", "2.ndjson"].map((name) => `${join(dir, "abs", name)}:1`),
+    );
+  });
+
+  test("stops promptly when the run's signal fires", async () => {
+    await writeFile(join(dir, "a.ndjson"), ndjson(5000));
+    const { createFileSourcePlugin } = await import("./source-plugin.ts");
+    const { testHost } = await import("./test-helpers.ts");
+    const source = await createFileSourcePlugin().create(
+      { paths: ["a.ndjson"], format: "auto", batchSize: 100, maxRecordBytes: 1 << 20 },
+      testHost(dir),
+    );
+    const stop = new AbortController();
+    let batches = 0;
+    for await (const _ of source.batches({ signal: stop.signal })) {
+      batches++;
+      stop.abort();
+    }
+    expect(batches).toBeLessThan(50);
+  });
 });

@@ -47,7 +47,12 @@ export class FileSource implements Source {
         signal: ctx.signal,
       };
       this.host.log.debug(`reading ${input.name} as ${format}`);
-      yield* format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
+      const reader = format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
+      for await (const batch of reader) {
+        yield batch;
+        // Stop promptly: leaving the loop closes the reader and its file.
+        if (ctx.signal.aborted) return;
+      }
     }
   }
 }
