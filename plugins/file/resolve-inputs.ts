@@ -56,27 +56,34 @@ export async function resolveInputs(
   return inputs;
 }
 
-/** Splits a glob into its literal leading folders and the pattern, then scans the folder. */
+/**
+ * Splits a glob into its literal leading folders and the pattern, then scans the folder. On
+ * Windows a backslash separates folders too (there it cannot be a glob escape).
+ */
 async function expandGlob(glob: string, resolvePath: (path: string) => string): Promise<Input[]> {
-  const segments = glob.split("/");
+  const windows = process.platform === "win32";
+  const segments = glob.split(windows ? /[\\/]/ : "/");
+  const sep = windows && glob.includes("\\") && !glob.includes("/") ? "\\" : "/";
   let literal = 0;
   while (literal < segments.length - 1 && !GLOB_CHARS.test(segments[literal]!)) literal++;
-  const baseGiven = segments.slice(0, literal).join("/");
+  const baseGiven = segments.slice(0, literal).join(sep);
   const pattern = segments.slice(literal).join("/");
   // An absolute glob (`/data/*.json`) has an empty first segment: its base is the root.
-  const base = baseGiven === "" && glob.startsWith("/") ? "/" : baseGiven;
-  const cwd = resolvePath(base === "" ? "." : base);
+  const absolute = glob.startsWith("/") || (windows && glob.startsWith("\\"));
+  const base = baseGiven === "" && absolute ? sep : baseGiven;
+  const cwd = resolvePath(base === "" ? "." : windows && /^[a-zA-Z]:$/.test(base) ? base + sep : base);
   const found: string[] = [];
   try {
-    for await (const match of new Bun.Glob(pattern).scan({ cwd, onlyFiles: true, dot: false }))
-      found.push(match);
+    for await (const match of new Bun.Glob(pattern).scan({ cwd, onlyFiles: true, dot: false })) {
+      found.push(windows ? match.replaceAll("\\", sep) : match);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
   found.sort(compareBytes);
   return found.map((match) => ({
-    name: base === "" ? match : base === "/" ? "/" + match : base + "/" + match,
+    name: base === "" ? match : base === sep ? sep + match : base + sep + match,
     path: join(cwd, match),
   }));
 }
