@@ -232,7 +232,7 @@ describe("file source, NDJSON", () => {
     const { createFileSourcePlugin } = await import("./source-plugin.ts");
     const { testHost } = await import("./test-helpers.ts");
     const source = await createFileSourcePlugin().create(
-      { paths: ["a.ndjson"], format: "auto", batchSize: 100, maxRecordBytes: 1 << 20 },
+      { paths: ["a.ndjson"], format: "auto", batchSize: 100, maxRecordBytes: 1 << 20, workers: 0 },
       testHost(dir),
     );
     const stop = new AbortController();

@@ -8,6 +8,8 @@ export interface Sniffed {
   /** `array` when the first non-whitespace byte is `[`, else `ndjson`. */
   format: FileFormat;
   rest: AsyncIterable<Uint8Array>;
+  /** Closes the input (its file), whether or not `rest` was read. */
+  close(): Promise<void>;
 }
 
 /**
@@ -46,7 +48,14 @@ export async function sniff(input: AsyncIterable<Uint8Array>): Promise<Sniffed> 
   }
   if (buffered.length > 1) buffered.splice(0, buffered.length, Buffer.concat(buffered));
   if (buffered.length === 1 && hasBom(buffered[0]!)) buffered[0] = buffered[0]!.subarray(3);
-  return { format, rest: replay(buffered, iterator, done) };
+  return {
+    format,
+    rest: replay(buffered, iterator, done),
+    close: async () => {
+      // A generator that never started skips its `finally`: close the source iterator here.
+      if (!done) await iterator.return?.();
+    },
+  };
 }
 
 function firstNonWhitespace(bytes: Uint8Array, from: number): number {

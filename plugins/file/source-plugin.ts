@@ -55,6 +55,15 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
             "Longest record (line or array element) in bytes; a longer one is reported invalid instead of " +
             "being held in memory.",
         },
+        workers: {
+          type: "integer",
+          minimum: 0,
+          default: 0,
+          description:
+            "Worker threads for plain NDJSON files (0: read on the main thread). Used only when the run has no " +
+            "prefilter, since the engine's prefilter cannot be sent to a worker (see the plugin's README); same " +
+            "records, same order, same positions either way.",
+        },
       },
       fromUri(rest) {
         if (rest === "") throw new PluginError("give a path, a glob or `-`: file:<path|glob>", "file:");

@@ -1,7 +1,8 @@
 import type { Host, Source, SourceBatch, SourceOpenContext } from "../../src/sdk/index.ts";
 import { readJsonArray } from "./array-reader.ts";
-import { readNdjson } from "./ndjson-reader.ts";
+import { type ReaderOptions, readNdjson } from "./ndjson-reader.ts";
 import { openInput, type StdinFactory } from "./open-input.ts";
+import { readNdjsonParallel, WorkersUnavailable } from "./parallel-ndjson.ts";
 import { type Input, resolveInputs } from "./resolve-inputs.ts";
 import { sniff } from "./sniff.ts";
 
@@ -11,6 +12,15 @@ export interface FileSourceConfig {
   format: "auto" | "ndjson" | "array";
   batchSize: number;
   maxRecordBytes: number;
+  workers: number;
+}
+
+/**
+ * Not part of the SDK yet: the prefilter as literal sets, which worker threads can rebuild (a
+ * closure cannot be sent to a worker). Read when the engine provides it.
+ */
+interface PrefilterLiterals {
+  prefilterLiterals?: string[][];
 }
 
 /**
@@ -37,22 +47,68 @@ export class FileSource implements Source {
       this.inputs ?? (await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path)));
     for (const input of inputs) {
       if (ctx.signal.aborted) return;
-      const { format: sniffed, rest } = await sniff(openInput(input, this.stdin));
+      const { format: sniffed, rest, close } = await sniff(openInput(input, this.stdin));
       const format = this.config.format === "auto" ? sniffed : this.config.format;
-      const options = {
+      const options: ReaderOptions = {
         name: input.name,
         prefilter: ctx.prefilter,
         batchSize: this.config.batchSize,
         maxRecordBytes: this.config.maxRecordBytes,
         signal: ctx.signal,
       };
-      this.host.log.debug(`reading ${input.name} as ${format}`);
-      const reader = format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
-      for await (const batch of reader) {
-        yield batch;
-        // Stop promptly: leaving the loop closes the reader and its file.
-        if (ctx.signal.aborted) return;
+      const literals = (ctx as SourceOpenContext & PrefilterLiterals).prefilterLiterals;
+      const parallel =
+        this.config.workers > 0 &&
+        format === "ndjson" &&
+        input.path !== undefined &&
+        !input.name.endsWith(".gz") &&
+        (ctx.prefilter === undefined || literals !== undefined);
+      let reader: AsyncIterable<SourceBatch>;
+      if (parallel) {
+        await close();
+        reader = this.parallel(input, options, literals);
+      } else {
+        reader = format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
       }
+      this.host.log.debug(
+        `reading ${input.name} as ${format}${parallel ? ` with ${this.config.workers} workers` : ""}`,
+      );
+      try {
+        for await (const batch of reader) {
+          yield batch;
+          // Stop promptly: leaving the loop closes the reader.
+          if (ctx.signal.aborted) return;
+        }
+      } finally {
+        await close();
+      }
+    }
+  }
+
+  /** Reads a plain NDJSON file with worker threads, or on this thread when they cannot start. */
+  private async *parallel(
+    input: Input,
+    options: ReaderOptions,
+    literals: string[][] | undefined,
+  ): AsyncGenerator<SourceBatch> {
+    try {
+      yield* readNdjsonParallel({
+        path: input.path!,
+        name: input.name,
+        workers: this.config.workers,
+        batchSize: options.batchSize,
+        maxRecordBytes: options.maxRecordBytes,
+        ...(literals ? { literals } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      // Only thrown before the first batch, so starting over on one thread repeats nothing.
+      if (!(error instanceof WorkersUnavailable)) throw error;
+      this.host.log.warn(
+        `worker threads unavailable (${error.message}); reading ${input.name} on one thread`,
+      );
+      const { rest } = await sniff(openInput(input, this.stdin));
+      yield* readNdjson(rest, options);
     }
   }
 }

@@ -46,6 +46,7 @@ export async function readAll(
   const full: FileSourceConfig = {
     format: "auto",
     batchSize: 1000,
+    workers: 0,
     maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
     ...config,
   };

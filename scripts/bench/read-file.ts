@@ -79,7 +79,7 @@ async function runSource(path: string, withPrefilter: boolean, workers?: number)
     format: "auto" as const,
     batchSize: DEFAULT_BATCH_SIZE,
     maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
-    ...(workers === undefined ? {} : { workers }),
+    workers: workers ?? 0,
   };
   const source = await createFileSourcePlugin().create(config, host);
   const ctx = { signal: new AbortController().signal, prefilter: withPrefilter ? prefilter : undefined };
