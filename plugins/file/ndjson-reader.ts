@@ -12,6 +12,8 @@ export interface ReaderOptions {
   /** Longest record, in bytes, before it is reported invalid instead of being buffered. */
   maxRecordBytes: number;
   signal?: AbortSignal;
+  /** `false`: records carry their text only, unparsed (worker threads). @default true */
+  parse?: boolean;
 }
 
 /** Where the line scanner stands inside a block of complete lines. */
@@ -41,7 +43,7 @@ export async function* readNdjson(
   input: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
 ): AsyncGenerator<SourceBatch> {
-  const builder = new BatchBuilder(options.prefilter, options.batchSize);
+  const builder = new BatchBuilder(options.prefilter, options.batchSize, options.parse ?? true);
   const cursor: LineCursor = {
     bytes: Buffer.alloc(0),
     pos: 0,

@@ -5,7 +5,6 @@
  * the main thread adds the range's first line number.
  */
 import { open } from "node:fs/promises";
-import type { SourceBatch } from "../../src/sdk/index.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { hasBom } from "./utf8.ts";
 
@@ -22,9 +21,32 @@ export interface RangeRequest {
   literals?: string[][];
 }
 
-/** The answer for one range. */
+/** An invalid record of a range, placed after `after` texts. */
+export interface RangeInvalid {
+  after: number;
+  /** `:line:column`, relative to the range. */
+  position: string;
+  reason: string;
+  text: string;
+}
+
+/**
+ * The answer for one range: the texts of the lines that passed the prefilter, unparsed, with
+ * their range-relative line numbers. Parsing stays on the main thread: structured-cloning
+ * parsed events back costs more than parsing them (measured: 95k events/s with 2 workers
+ * sending parsed batches, against 280k on one thread).
+ */
 export type RangeResult =
-  | { type: "result"; index: number; lines: number; batches: SourceBatch[] }
+  | {
+      type: "result";
+      index: number;
+      /** Newlines in the range: lines that start in it. */
+      lines: number;
+      texts: string[];
+      textLines: Int32Array;
+      invalid: RangeInvalid[];
+      prefiltered: number;
+    }
   | { type: "error"; index: number; message: string };
 
 const READ = 1 << 20;
@@ -91,20 +113,37 @@ async function* rangeBytes(path: string, start: number, end: number, counter: { 
 
 async function readRange(request: RangeRequest): Promise<RangeResult> {
   const counter = { lines: 0 };
-  const batches: SourceBatch[] = [];
+  const texts: string[] = [];
+  const textLines: number[] = [];
+  const invalid: RangeInvalid[] = [];
+  let prefiltered = 0;
   const options = {
     name: "",
     batchSize: request.batchSize,
     maxRecordBytes: request.maxRecordBytes,
+    parse: false,
     ...(request.literals ? { prefilter: prefilterFromLiterals(request.literals) } : {}),
   };
   for await (const batch of readNdjson(
     rangeBytes(request.path, request.start, request.end, counter),
     options,
   )) {
-    batches.push(batch);
+    for (const record of batch.records) {
+      texts.push(record.text!);
+      textLines.push(Number(record.position.slice(1)));
+    }
+    for (const bad of batch.invalid ?? []) invalid.push({ after: texts.length, ...bad });
+    prefiltered += batch.prefiltered ?? 0;
   }
-  return { type: "result", index: request.index, lines: counter.lines, batches };
+  return {
+    type: "result",
+    index: request.index,
+    lines: counter.lines,
+    texts,
+    textLines: Int32Array.from(textLines),
+    invalid,
+    prefiltered,
+  };
 }
 
 declare const self: Worker;

@@ -94,14 +94,23 @@ describe("parallel NDJSON reader", () => {
     }
   });
 
-  test("through the plugin: workers: 2 reads the same as workers: 0 when there is no prefilter", async () => {
+  test("through the plugin: workers: 2 with the prefilter's literal sets reads the same as one thread", async () => {
     const lines = [...generateEvents({ count: 12_000 })].map((e) => JSON.stringify(e));
     await writeFile(join(dir, "big.ndjson"), lines.join("\n") + "\n");
-    const one = await readAll(dir, { paths: ["big.ndjson"], workers: 0 });
-    const two = await readAll(dir, { paths: ["big.ndjson"], workers: 2 });
-    expect(two.values.length).toBe(12_000);
+    const literals = [['"Order Placed"']];
+    const prefilter = prefilterFromLiterals(literals);
+    const one = await readAll(dir, { paths: ["big.ndjson"], workers: 0 }, { prefilter });
+    const log: string[] = [];
+    const two = await readAll(dir, { paths: ["big.ndjson"], workers: 2 }, { prefilter, literals, log });
+    expect(log.join("")).toContain("with 2 workers");
+    expect(two.values.length).toBeGreaterThan(1000);
+    expect(two.prefiltered).toBe(one.prefiltered);
     expect(two.positions).toEqual(one.positions);
     expect(two.texts).toEqual(one.texts);
     expect(two.values).toEqual(one.values);
+    // Without the literal sets the workers cannot prefilter, so one thread reads.
+    const fallback: string[] = [];
+    await readAll(dir, { paths: ["big.ndjson"], workers: 2 }, { prefilter, log: fallback });
+    expect(fallback.join("")).not.toContain("workers");
   });
 });

@@ -4,12 +4,14 @@
  * results on strictly in range order, turning each range-relative line number into the file's.
  * The output is identical to the single-threaded reader's (tested); only batch sizes may differ.
  *
- * Workers help only when they can skip lines too: with a prefilter, the engine's closure cannot
- * be sent to a worker, so they are used only when there is no prefilter or its literal sets are
- * known (see `literals`). Otherwise one thread with the prefilter is faster.
+ * Workers split lines and run the prefilter; the main thread parses the lines that pass, since
+ * structured-cloning parsed events back costs more than parsing them. So workers help only with
+ * a prefilter, and the engine's prefilter is a closure that cannot be sent to a worker: they
+ * rebuild it from its literal sets (`literals`), which the SDK does not carry yet.
  */
 import { stat } from "node:fs/promises";
 import { PluginError, type SourceBatch } from "../../src/sdk/index.ts";
+import { BatchBuilder } from "./batch-builder.ts";
 import type { RangeRequest, RangeResult } from "./ndjson-worker.ts";
 
 /** Options of {@link readNdjsonParallel}. */
@@ -118,17 +120,26 @@ export async function* readNdjsonParallel(options: ParallelOptions): AsyncGenera
       if (result.type === "error") throw new PluginError(result.message, options.name);
       // Keep the workers busy while this range's batches go downstream.
       send(index + workers.length * IN_FLIGHT);
-      for (const batch of result.batches) {
-        for (const record of batch.records) {
-          record.position = options.name + ":" + (lineBase + Number(record.position.slice(1)));
+      // Parse here, in read order, with the same builder as the single-threaded reader.
+      const builder = new BatchBuilder(undefined, options.batchSize);
+      builder.prefiltered = result.prefiltered;
+      const { texts, textLines, invalid } = result;
+      let next = 0;
+      for (let k = 0; k <= texts.length; k++) {
+        while (next < invalid.length && invalid[next]!.after === k) {
+          const bad = invalid[next++]!;
+          const [, line, column] = bad.position.split(":");
+          builder.addInvalid(`${options.name}:${lineBase + Number(line)}:${column}`, bad.reason, bad.text);
+          yield builder.take();
+          if (options.signal?.aborted) return;
         }
-        for (const invalid of batch.invalid ?? []) {
-          const [, line, column] = invalid.position.split(":");
-          invalid.position = `${options.name}:${lineBase + Number(line)}:${column}`;
+        if (k === texts.length) break;
+        if (builder.add(texts[k]!, options.name, lineBase + textLines[k]!, 0)) {
+          yield builder.take();
+          if (options.signal?.aborted) return;
         }
-        yield batch;
-        if (options.signal?.aborted) return;
       }
+      if (!builder.isEmpty) yield builder.take();
       lineBase += result.lines;
     }
   } finally {

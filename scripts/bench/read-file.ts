@@ -82,7 +82,12 @@ async function runSource(path: string, withPrefilter: boolean, workers?: number)
     workers: workers ?? 0,
   };
   const source = await createFileSourcePlugin().create(config, host);
-  const ctx = { signal: new AbortController().signal, prefilter: withPrefilter ? prefilter : undefined };
+  const ctx = {
+    signal: new AbortController().signal,
+    prefilter: withPrefilter ? prefilter : undefined,
+    // What workers need to rebuild the prefilter (not in the SDK yet; see plugins/file/README.md).
+    ...(withPrefilter && workers ? { prefilterLiterals: [['"Order Placed"']] } : {}),
+  };
   await source.open?.(ctx);
   let events = 0;
   for await (const batch of source.batches(ctx)) {
@@ -98,6 +103,16 @@ const PHASES: Record<string, { label: string; input: "ndjson" | "array"; run: Ph
   parse: { label: "NDJSON: split + JSON.parse per line", input: "ndjson", run: (n) => splitLines(n, true) },
   source: { label: "NDJSON: file source, no prefilter", input: "ndjson", run: (n) => runSource(n, false) },
   prefilter: { label: "NDJSON: file source + prefilter", input: "ndjson", run: (n) => runSource(n, true) },
+  workers: {
+    label: "NDJSON: file source, 2 workers, no prefilter",
+    input: "ndjson",
+    run: (n) => runSource(n, false, 2),
+  },
+  "workers-prefilter": {
+    label: "NDJSON: file source, 2 workers + prefilter (literal sets)",
+    input: "ndjson",
+    run: (n) => runSource(n, true, 2),
+  },
   "array-raw": { label: "array: raw read", input: "array", run: (_, a) => rawRead(a) },
   "array-source": {
     label: "array: file source, no prefilter",
