@@ -104,7 +104,7 @@ const PHASES: Record<string, { label: string; input: "ndjson" | "array"; run: Ph
   source: { label: "NDJSON: file source, no prefilter", input: "ndjson", run: (n) => runSource(n, false) },
   prefilter: { label: "NDJSON: file source + prefilter", input: "ndjson", run: (n) => runSource(n, true) },
   workers: {
-    label: "NDJSON: file source, 2 workers, no prefilter",
+    label: "NDJSON: file source, workers: 2, no prefilter (one thread: workers need one)",
     input: "ndjson",
     run: (n) => runSource(n, false, 2),
   },
