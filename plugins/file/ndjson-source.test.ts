@@ -203,6 +203,17 @@ describe("file source, NDJSON", () => {
     await expect(readAll(dir, { paths: ["cut.ndjson.gz"] })).rejects.toThrow("cut.ndjson.gz: cannot gunzip");
   });
 
+  test("gzipped stdin is recognised by its magic bytes and gunzipped", async () => {
+    const gz = gzipSync(ndjson(500));
+    const result = await readAll(
+      dir,
+      { paths: ["-"] },
+      { stdin: stdinOf(gz.subarray(0, 100), gz.subarray(100)) },
+    );
+    expect(result.values.length).toBe(500);
+    expect(result.values[499]).toEqual(event(499));
+  });
+
   test("stdin is read through the injected stream, positions use '-'", async () => {
     const result = await readAll(dir, { paths: ["-"] }, { stdin: stdinOf('{"a":1}\n{"a":', "2}\n") });
     expect(result.values).toEqual([{ a: 1 }, { a: 2 }]);

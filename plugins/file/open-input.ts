@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { PluginError } from "../../src/sdk/index.ts";
 import type { Input } from "./resolve-inputs.ts";
@@ -17,20 +18,45 @@ async function* asBytes(input: AsyncIterable<Uint8Array | string>): AsyncGenerat
 const READ_CHUNK = 1 << 20;
 
 /**
- * Opens an input as a stream of byte chunks. Files whose name ends in `.gz` are gunzipped as a
- * stream (never whole in memory). Read errors become a {@link PluginError} naming the input.
+ * Opens an input as a stream of byte chunks. Files whose name ends in `.gz`, and stdin starting
+ * with the gzip magic bytes, are gunzipped as a stream (never whole in memory). Read errors become a {@link PluginError} naming the input.
  *
  * A chunk is only valid until the next one is requested (plain files reuse their read buffer):
  * readers copy what they keep.
  */
 export function openInput(input: Input, stdin: StdinFactory): AsyncIterable<Uint8Array> {
-  if (input.path === undefined) return withErrorsNamed(asBytes(stdin()), input.name);
+  if (input.path === undefined) return withErrorsNamed(gunzipIfCompressed(asBytes(stdin())), input.name);
   const path = input.path;
   if (!input.name.endsWith(".gz")) return withErrorsNamed(readFileChunks(path), input.name);
   const file = createReadStream(path, { highWaterMark: READ_CHUNK });
   const stream = file.pipe(createGunzip({ chunkSize: 256 * 1024 }));
   file.on("error", (error) => stream.destroy(error));
   return withErrorsNamed(stream as AsyncIterable<Uint8Array>, input.name);
+}
+
+/**
+ * stdin has no name to tell: gunzip it when it starts with the gzip magic bytes 1F 8B (a JSON
+ * text never does), so `rehydrate run --from - < events.ndjson.gz` works.
+ */
+async function* gunzipIfCompressed(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const iterator = input[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => iterator.next(),
+      return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
+    }),
+  };
+  const chunks = (async function* () {
+    yield first.value;
+    yield* rest;
+  })();
+  if (first.value[0] !== 0x1f || first.value[1] !== 0x8b) {
+    yield* chunks;
+    return;
+  }
+  yield* Readable.from(chunks).pipe(createGunzip({ chunkSize: 256 * 1024 })) as AsyncIterable<Uint8Array>;
 }
 
 /**
