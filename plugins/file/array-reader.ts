@@ -24,7 +24,7 @@ const State = {
 type State = (typeof State)[keyof typeof State];
 
 /** Bytes decoded at a time (see `feed`). */
-const TEXT_BLOCK = 64 * 1024;
+const TEXT_BLOCK = 16 * 1024;
 
 /** The scanner's state, kept across chunks. */
 interface Scan {

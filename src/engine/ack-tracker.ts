@@ -15,7 +15,7 @@ export class AckTracker {
 
   /** Registers a batch in read order. */
   open(batch: SourceBatch): BatchTicket {
-    const ticket: BatchTicket = { batch, pending: 0, sealed: false };
+    const ticket: BatchTicket = { batch: this.ack ? batch : undefined, pending: 0, sealed: false };
     this.tickets.push(ticket);
     return ticket;
   }
@@ -43,10 +43,11 @@ export class AckTracker {
       const head = this.tickets[0]!;
       if (!head.sealed || head.pending > 0) return;
       this.tickets.shift();
-      if (this.ack) {
+      if (this.ack && head.batch) {
         const ack = this.ack;
+        const batch = head.batch;
         this.chain = this.chain
-          .then(() => ack(head.batch))
+          .then(() => ack(batch))
           .catch((error) => {
             this.failure ??= error;
           });

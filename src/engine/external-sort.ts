@@ -1,6 +1,7 @@
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SortOptions } from "../sdk/index.ts";
+import { RSS_CEILING_BYTES } from "./memory-ceiling.ts";
 
 /** Items per in-memory run when {@link SortOptions.runSize} is not given. */
 export const DEFAULT_RUN_SIZE = 100_000;
@@ -14,8 +15,8 @@ export const MAX_FAN_IN = 64;
 /** Runs at least this long are followed by a full garbage collection (see the spill). */
 const GC_RUN_SIZE = 10_000;
 
-/** RSS above which a spill is followed by a full garbage collection. */
-const GC_RSS_CEILING = 160 * 1024 * 1024;
+/** RSS above which a spill is followed by a full garbage collection (the engine's ceiling). */
+const GC_RSS_CEILING = RSS_CEILING_BYTES;
 
 /** Bytes read from a run file at a time during the merge. */
 const READ_CHUNK = 16 * 1024;

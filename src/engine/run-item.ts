@@ -5,7 +5,12 @@ import type { Envelope, SourceBatch } from "../sdk/index.ts";
  * been settled by every target (delivered, failed or cancelled), in read order.
  */
 export interface BatchTicket {
-  readonly batch: SourceBatch;
+  /**
+   * The batch, kept only when the source wants it back in `ack`. Otherwise dropped: every
+   * queued event holds its ticket, and a ticket holding its batch would keep all of that
+   * batch's parsed records alive (hundreds of MB with a few matches per batch).
+   */
+  readonly batch: SourceBatch | undefined;
   /** Events of this batch not yet settled by every target. */
   pending: number;
   /** No more events of this batch will be dispatched. */

@@ -9,6 +9,7 @@ import type { Envelope, Source, Target } from "../sdk/index.ts";
 import { VERSION } from "../version.ts";
 import { AckTracker } from "./ack-tracker.ts";
 import { FailedEventsWriter } from "./failed-events-writer.ts";
+import { MemoryCeiling } from "./memory-ceiling.ts";
 import { ProgressLine } from "./progress-line.ts";
 import type { RunItem } from "./run-item.ts";
 import type { RunIO, RunPlan } from "./run-plan.ts";
@@ -160,6 +161,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       );
     }
     let seq = 0;
+    const memory = new MemoryCeiling();
     const recordInvalid = (position: string, reason: string, text: string) => {
       report.source.invalid++;
       pushSample(report.source.invalidSamples, { position, code: "InvalidRecord", message: reason });
@@ -219,6 +221,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       }
       ack.seal(ticket);
       if (stopReading.signal.aborted) break;
+      memory.check();
       for (const runner of runners) await runner.waitForRoom(stop.signal);
       if (stopReading.signal.aborted) break;
     }

@@ -74,9 +74,13 @@ export class TargetRunner {
     return this.queues.length;
   }
 
-  /** Most events queued per lane before the reader waits. */
+  /**
+   * Most events queued per lane before the reader waits: two batches' worth (one being written
+   * while the next fills), at least 64. Queued events hold their parsed records, so this bound
+   * is what keeps memory flat; more queue does not make a slow target faster.
+   */
   get queueLimit(): number {
-    return Math.max(this.policy.maxItems * 4, 2048);
+    return Math.max(this.policy.maxItems * 2, 64);
   }
 
   /** Starts the lane loops. */
