@@ -55,6 +55,15 @@ export class BatchBuilder {
     return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
   }
 
+  /**
+   * Counts a record that a prefilter on raw bytes ruled out (never decoded). Returns `true`
+   * when the batch must be emitted now, like {@link add}.
+   */
+  skipPrefiltered(): boolean {
+    this.prefiltered++;
+    return ++this.seen >= this.seenLimit;
+  }
+
   /** Records a record that could not be read; the caller must emit the batch next. */
   addInvalid(position: string, reason: string, text: string): void {
     this.invalid.push({

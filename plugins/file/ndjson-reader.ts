@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
+import type { BytePrefilter } from "./byte-prefilter.ts";
 import { firstInvalidUtf8, lenientDecoder, previewBytes } from "./utf8.ts";
 
 /** What the NDJSON and array readers need to know about one input. */
@@ -8,6 +9,8 @@ export interface ReaderOptions {
   /** The name positions use: the path as the user gave it, or `-` for stdin. */
   name: string;
   prefilter?: (text: string) => boolean;
+  /** The same prefilter on raw bytes (from the SDK's literal sets): used instead, before decoding. */
+  bytePrefilter?: BytePrefilter;
   batchSize: number;
   /** Longest record, in bytes, before it is reported invalid instead of being buffered. */
   maxRecordBytes: number;
@@ -43,7 +46,13 @@ export async function* readNdjson(
   input: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
 ): AsyncGenerator<SourceBatch> {
-  const builder = new BatchBuilder(options.prefilter, options.batchSize, options.parse ?? true);
+  // With a byte prefilter, lines are tested before decoding and the text test is not needed.
+  const builder = new BatchBuilder(
+    options.bytePrefilter ? undefined : options.prefilter,
+    options.batchSize,
+    options.parse ?? true,
+  );
+  const bytePrefilter = options.bytePrefilter;
   const cursor: LineCursor = {
     bytes: Buffer.alloc(0),
     pos: 0,
@@ -63,7 +72,7 @@ export async function* readNdjson(
     cursor.pos = 0;
     cursor.encoding = ascii ? "latin1" : "utf8";
     cursor.checkEachLine = !ascii && !isUtf8(bytes);
-    while (scanLines(cursor, builder, options.name)) yield builder.take();
+    while (scanLines(cursor, builder, options.name, bytePrefilter)) yield builder.take();
   };
 
   for await (const chunk of input) {
@@ -122,7 +131,12 @@ export async function* readNdjson(
  * builder asks for its batch to be emitted (call again to go on), `false` when the block is done.
  * A plain function, not a generator: this loop is the source's hot path.
  */
-function scanLines(cursor: LineCursor, builder: BatchBuilder, name: string): boolean {
+function scanLines(
+  cursor: LineCursor,
+  builder: BatchBuilder,
+  name: string,
+  bytePrefilter: BytePrefilter | undefined,
+): boolean {
   const bytes = cursor.bytes;
   const length = bytes.length;
   const encoding = cursor.encoding;
@@ -138,6 +152,8 @@ function scanLines(cursor: LineCursor, builder: BatchBuilder, name: string): boo
       if (cursor.checkEachLine && !isUtf8(bytes.subarray(pos, end))) {
         addInvalidUtf8(builder, bytes.subarray(pos, end), name, line);
         emit = true;
+      } else if (bytePrefilter !== undefined && !bytePrefilter(bytes, pos, end)) {
+        emit = builder.skipPrefiltered();
       } else {
         emit = builder.add(bytes.toString(encoding, pos, end), name, line, 0);
       }

@@ -5,6 +5,7 @@
  * the main thread adds the range's first line number.
  */
 import { open } from "node:fs/promises";
+import { compileBytePrefilter } from "./byte-prefilter.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { hasBom } from "./utf8.ts";
 
@@ -18,7 +19,7 @@ export interface RangeRequest {
   batchSize: number;
   maxRecordBytes: number;
   /** The prefilter as literal sets: passes when the text has a `\` or, for every set, one literal. */
-  literals?: string[][];
+  literals?: ReadonlyArray<readonly string[]>;
 }
 
 /** An invalid record of a range, placed after `after` texts. */
@@ -52,7 +53,7 @@ export type RangeResult =
 const READ = 1 << 20;
 
 /** The prefilter the engine would use, rebuilt from its literal sets. */
-export function prefilterFromLiterals(literals: string[][]): (text: string) => boolean {
+export function prefilterFromLiterals(literals: ReadonlyArray<readonly string[]>): (text: string) => boolean {
   return (text) =>
     text.includes("\\") || literals.every((set) => set.some((literal) => text.includes(literal)));
 }
@@ -122,7 +123,7 @@ async function readRange(request: RangeRequest): Promise<RangeResult> {
     batchSize: request.batchSize,
     maxRecordBytes: request.maxRecordBytes,
     parse: false,
-    ...(request.literals ? { prefilter: prefilterFromLiterals(request.literals) } : {}),
+    ...(request.literals ? { bytePrefilter: compileBytePrefilter(request.literals) } : {}),
   };
   for await (const batch of readNdjson(
     rangeBytes(request.path, request.start, request.end, counter),

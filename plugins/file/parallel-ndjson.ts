@@ -7,7 +7,7 @@
  * Workers split lines and run the prefilter; the main thread parses the lines that pass, since
  * structured-cloning parsed events back costs more than parsing them. So workers help only with
  * a prefilter, and the engine's prefilter is a closure that cannot be sent to a worker: they
- * rebuild it from its literal sets (`literals`), which the SDK does not carry yet.
+ * rebuild it from its literal sets (`literals`, the SDK's `prefilterLiterals`).
  */
 import { stat } from "node:fs/promises";
 import { PluginError, type SourceBatch } from "../../src/sdk/index.ts";
@@ -26,7 +26,7 @@ export interface ParallelOptions {
   batchSize: number;
   maxRecordBytes: number;
   /** The prefilter as literal sets (see ndjson-worker.ts), when there is one. */
-  literals?: string[][];
+  literals?: ReadonlyArray<readonly string[]>;
   signal?: AbortSignal;
 }
 

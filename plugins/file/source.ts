@@ -1,5 +1,6 @@
 import type { Host, Source, SourceBatch, SourceOpenContext } from "../../src/sdk/index.ts";
 import { readJsonArray } from "./array-reader.ts";
+import { compileBytePrefilter } from "./byte-prefilter.ts";
 import { type ReaderOptions, readNdjson } from "./ndjson-reader.ts";
 import { openInput, type StdinFactory } from "./open-input.ts";
 import { readNdjsonParallel, WorkersUnavailable } from "./parallel-ndjson.ts";
@@ -13,14 +14,6 @@ export interface FileSourceConfig {
   batchSize: number;
   maxRecordBytes: number;
   workers: number;
-}
-
-/**
- * Not part of the SDK yet: the prefilter as literal sets, which worker threads can rebuild (a
- * closure cannot be sent to a worker). Read when the engine provides it.
- */
-interface PrefilterLiterals {
-  prefilterLiterals?: string[][];
 }
 
 /**
@@ -45,6 +38,11 @@ export class FileSource implements Source {
   async *batches(ctx: SourceOpenContext): AsyncGenerator<SourceBatch> {
     const inputs =
       this.inputs ?? (await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path)));
+    // The literal sets let lines be ruled out on raw bytes, before decoding (see byte-prefilter.ts).
+    const bytePrefilter =
+      ctx.prefilter !== undefined && ctx.prefilterLiterals !== undefined
+        ? compileBytePrefilter(ctx.prefilterLiterals)
+        : undefined;
     for (const input of inputs) {
       if (ctx.signal.aborted) return;
       const { format: sniffed, rest, close } = await sniff(openInput(input, this.stdin));
@@ -52,11 +50,13 @@ export class FileSource implements Source {
       const options: ReaderOptions = {
         name: input.name,
         prefilter: ctx.prefilter,
+        ...(bytePrefilter ? { bytePrefilter } : {}),
         batchSize: this.config.batchSize,
         maxRecordBytes: this.config.maxRecordBytes,
         signal: ctx.signal,
       };
-      const literals = (ctx as SourceOpenContext & PrefilterLiterals).prefilterLiterals;
+      // Workers rebuild the prefilter from its literal sets: a closure cannot be sent to a worker.
+      const literals = ctx.prefilterLiterals;
       const parallel =
         this.config.workers > 0 &&
         format === "ndjson" &&
@@ -91,7 +91,7 @@ export class FileSource implements Source {
   private async *parallel(
     input: Input,
     options: ReaderOptions,
-    literals: string[][] | undefined,
+    literals: ReadonlyArray<readonly string[]> | undefined,
   ): AsyncGenerator<SourceBatch> {
     try {
       yield* readNdjsonParallel({

@@ -62,10 +62,19 @@ async function parseLoop(path: string): Promise<number> {
   return count;
 }
 
-async function run(path: string, prefilter: boolean): Promise<{ read: number; matched: number }> {
+async function run(
+  path: string,
+  prefilter: boolean,
+  workers = 0,
+): Promise<{ read: number; matched: number }> {
   const registry = await loadRegistry([...builtinPlugins, nullTarget] as Plugin[], []);
   const plan = resolveRun(
-    { baseDir: process.cwd(), source: `file:${path}`, targets: ["null:"], patterns: [PATTERN] },
+    {
+      baseDir: process.cwd(),
+      source: { uri: `file:${path}`, workers },
+      targets: ["null:"],
+      patterns: [PATTERN],
+    },
     registry,
     { progress: false, prefilter },
   );
@@ -97,6 +106,11 @@ const PHASES: Record<
   raw: { label: "NDJSON: raw read of the file", input: "ndjson", run: rawRead },
   parse: { label: "NDJSON: split + JSON.parse per line", input: "ndjson", run: parseLoop },
   run: { label: "NDJSON: rehydrate run, pattern, prefilter", input: "ndjson", run: (p) => run(p, true) },
+  "run-workers": {
+    label: "NDJSON: rehydrate run, pattern, prefilter, 2 workers",
+    input: "ndjson",
+    run: (p) => run(p, true, 2),
+  },
   "run-noprefilter": {
     label: "NDJSON: rehydrate run, pattern, --no-prefilter",
     input: "ndjson",

@@ -148,9 +148,11 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
     const passThrough = plan.envelope === undefined;
     const orderKeyOf = plan.orderKey ? compileJsonPath(plan.orderKey) : undefined;
     const matches = plan.pattern ? plan.pattern.matches.bind(plan.pattern) : () => true;
+    const usePrefilter = plan.prefilter && passThrough && plan.pattern?.prefilter !== undefined;
     const openContext = {
       signal: stopReading.signal,
-      prefilter: plan.prefilter && passThrough ? plan.pattern?.prefilter : undefined,
+      prefilter: usePrefilter ? plan.pattern?.prefilter : undefined,
+      prefilterLiterals: usePrefilter ? plan.pattern?.prefilterLiterals : undefined,
     };
 
     progress?.start();

@@ -6,7 +6,7 @@ import { exactMatcher } from "./exact.ts";
 import { compileNode, matchRoot, NEEDS_EXACT_MATCH } from "./match.ts";
 import { normalize } from "./normalize.ts";
 import { parsePattern } from "./parse.ts";
-import { buildPrefilter } from "./prefilter.ts";
+import { prefilterFromLiterals, prefilterLiterals, strongestSet } from "./prefilter.ts";
 
 export { InvalidEventPatternError } from "./errors.ts";
 
@@ -24,6 +24,11 @@ export interface CompiledPattern {
    * values that are not in the text). Text containing any backslash always passes.
    */
   readonly prefilter?: (text: string) => boolean;
+  /**
+   * The prefilter as plain data (ANDed sets of ORed literals, see `SourceOpenContext` in the
+   * SDK), for worker threads. Sound like `prefilter`, possibly weaker; present only with it.
+   */
+  readonly prefilterLiterals?: string[][];
 }
 
 /**
@@ -43,8 +48,10 @@ export function compilePattern(pattern: unknown): CompiledPattern {
       throw error;
     }
   };
-  const prefilter = buildPrefilter(tree);
-  return prefilter ? { matches, prefilter } : { matches };
+  const literals = prefilterLiterals(tree);
+  return literals
+    ? { matches, prefilter: prefilterFromLiterals(literals), prefilterLiterals: literals }
+    : { matches };
 }
 
 /**
@@ -68,5 +75,7 @@ export function compilePatterns(patterns: readonly unknown[]): CompiledPattern {
   const filters = compiled.map((p) => p.prefilter);
   if (filters.length === 0 || filters.some((f) => f === undefined)) return { matches };
   const all = filters as Array<(text: string) => boolean>;
-  return { matches, prefilter: (text) => all.some((f) => f(text)) };
+  // As data, an OR of patterns keeps one set: any of each pattern's most selective literals.
+  const union = new Set(compiled.flatMap((p) => strongestSet(p.prefilterLiterals!)));
+  return { matches, prefilter: (text) => all.some((f) => f(text)), prefilterLiterals: [[...union]] };
 }

@@ -102,10 +102,22 @@ export function requirements(node: PatternNode): Requirements {
   return out;
 }
 
-/** Builds the prefilter, or `undefined` when the pattern requires no literal. */
-export function buildPrefilter(node: PatternNode): ((text: string) => boolean) | undefined {
+/**
+ * The literal sets a pattern requires (ANDed; each an OR of literals), most selective first, or
+ * `undefined` when it requires none. Plain data, so it can be sent to worker threads.
+ */
+export function prefilterLiterals(node: PatternNode): string[][] | undefined {
   const sets = requirements(node).sort((a, b) => strength(b) - strength(a));
-  if (sets.length === 0) return undefined;
+  return sets.length === 0 ? undefined : sets;
+}
+
+/** The strongest single set of a requirement list (what an OR of patterns can keep of each). */
+export function strongestSet(sets: readonly (readonly string[])[]): readonly string[] {
+  return sets.reduce((a, b) => (strength(b) > strength(a) ? b : a));
+}
+
+/** Builds the text test for literal sets (see {@link prefilterLiterals}). */
+export function prefilterFromLiterals(sets: ReadonlyArray<readonly string[]>): (text: string) => boolean {
   const checks = sets.map((set): ((text: string) => boolean) => {
     if (set.length === 1) {
       const only = set[0]!;
@@ -118,4 +130,10 @@ export function buildPrefilter(node: PatternNode): ((text: string) => boolean) |
     for (const check of checks) if (!check(text)) return false;
     return true;
   };
+}
+
+/** Builds the prefilter, or `undefined` when the pattern requires no literal. */
+export function buildPrefilter(node: PatternNode): ((text: string) => boolean) | undefined {
+  const sets = prefilterLiterals(node);
+  return sets ? prefilterFromLiterals(sets) : undefined;
 }

@@ -159,6 +159,13 @@ export interface SourceOpenContext {
    * not read JSON text ignore it.
    */
   prefilter?: (text: string) => boolean;
+  /**
+   * A sound prefilter in a form that can cross a thread boundary, for sources that prefilter in
+   * worker threads: a record can match only if, for every inner list, its raw text contains at
+   * least one of that list's strings; text containing a backslash always passes (escapes can
+   * hide a literal). At most as strict as `prefilter`. Present only when `prefilter` is.
+   */
+  prefilterLiterals?: ReadonlyArray<readonly string[]>;
   /** Fires when the run is stopping (Ctrl-C, `--limit` reached, fatal error). */
   signal: AbortSignal;
 }

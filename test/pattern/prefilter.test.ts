@@ -126,3 +126,34 @@ describe("prefilter shape", () => {
     expect(compilePatterns([{ a: ["apple"] }, { b: [1] }]).prefilter).toBeUndefined();
   });
 });
+
+describe("prefilter literals (the form worker threads receive)", () => {
+  const viaLiterals = (sets: ReadonlyArray<readonly string[]>, text: string) =>
+    text.includes("\\") || sets.every((set) => set.some((literal) => text.includes(literal)));
+
+  test("over the corpus: literals ruling text out imply no match, and agree with prefilter", () => {
+    const problems: string[] = [];
+    for (const c of matchCases) {
+      const p = compilePattern(c.pattern);
+      expect(p.prefilterLiterals === undefined).toBe(p.prefilter === undefined);
+      if (!p.prefilterLiterals) continue;
+      const text = JSON.stringify(c.event);
+      const kept = viaLiterals(p.prefilterLiterals, text);
+      if (!kept && p.matches(c.event)) problems.push(`unsound: ${c.id}`);
+      if (kept !== p.prefilter!(text)) problems.push(`differs from prefilter: ${c.id}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  test("an OR of patterns keeps one set: any of each pattern's strongest literals", () => {
+    const p = compilePatterns([{ "detail-type": ["Order Placed"] }, { source: [{ prefix: "com.shop" }] }]);
+    expect(p.prefilterLiterals).toEqual([['"Order Placed"', '"com.shop']]);
+    const placed = { source: "x", "detail-type": "Order Placed", detail: {} };
+    const shop = { source: "com.shop.orders", "detail-type": "Other", detail: {} };
+    const neither = { source: "x", "detail-type": "Other", detail: {} };
+    for (const event of [placed, shop])
+      expect(viaLiterals(p.prefilterLiterals!, JSON.stringify(event))).toBe(true);
+    expect(viaLiterals(p.prefilterLiterals!, JSON.stringify(neither))).toBe(false);
+    expect(compilePatterns([{ a: ["x"] }, { b: [{ numeric: [">", 1] }] }]).prefilterLiterals).toBeUndefined();
+  });
+});
