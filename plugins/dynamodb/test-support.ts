@@ -15,6 +15,7 @@ import type {
   SourceRecord,
   Target,
 } from "../../src/sdk/index.ts";
+import { seededRandom } from "../../test/support/seeded-random.ts";
 import { dynamodbSource, dynamodbTarget } from "./index.ts";
 import { DynamoDbSource } from "./source.ts";
 import type { DynamoDbSourceConfig } from "./source-config.ts";
@@ -101,17 +102,8 @@ export async function scanAll(
   return items;
 }
 
-/** A seeded pseudo-random generator (mulberry32), so test data and faults reproduce. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers (see test/support/seeded-random.ts). */
+export const seeded = seededRandom;
 
 /** An EventBridge event with `detail`. */
 export function event(

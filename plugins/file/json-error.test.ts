@@ -1,16 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { seededRandom as prng } from "../../test/support/seeded-random.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./json-error.ts";
-
-/** A small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(random: () => number, depth: number): unknown {
   const r = random();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { EventBridgeEvent, Host } from "../../src/sdk/index.ts";
+import { seededRandom as seeded } from "../../test/support/seeded-random.ts";
 import { envelopes, openTarget, tempFolder, testHost, userEvent } from "./test-support.ts";
 
 let folder: ReturnType<typeof tempFolder>;
@@ -412,15 +413,4 @@ function reference(events: readonly EventBridgeEvent[]): Record<string, unknown>
     }
   }
   return [...table.values()].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing round can be reproduced. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

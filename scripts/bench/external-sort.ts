@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_RUN_SIZE, externalSort } from "../../src/engine/external-sort.ts";
+import { seededRandom as random } from "../../test/support/seeded-random.ts";
 
 interface Event {
   version: string;
@@ -24,18 +25,6 @@ interface Event {
 
 const count = Number(process.argv[2] ?? 5_000_000);
 const runSize = Number(process.argv[3] ?? DEFAULT_RUN_SIZE);
-
-/** Seeded generator (mulberry32): the same events every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const start = Date.parse("2024-01-01T00:00:00Z");
 async function* generate(): AsyncIterable<Event> {

@@ -10,18 +10,7 @@
  * The output is written as a stream: memory stays flat whatever the count.
  */
 import type { EventBridgeEvent } from "../../src/sdk/index.ts";
-
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same events everywhere. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from "../../test/support/seeded-random.ts";
 
 const OTHER_TYPES = [
   "Order Shipped",

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { seededRandom } from "../support/seeded-random.ts";
 
 /** Injected faults. Rates are probabilities in [0, 1], drawn per request or per entry. */
 export interface AwsFaults {
@@ -453,16 +454,4 @@ function lambdaError(
       "x-amzn-RequestId": crypto.randomUUID(),
     },
   });
-}
-
-/** mulberry32: a tiny seeded PRNG, good enough for fault draws. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,16 +1,8 @@
 /** Deterministic generators of events around a pattern, for soundness and differential tests. */
+import { seededRandom } from "../support/seeded-random.ts";
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers (see test/support/seeded-random.ts). */
+export const prng = seededRandom;
 
 /** Every string (keys and values) in a JSON value. */
 export function stringsIn(value: unknown, out: Set<string> = new Set()): Set<string> {

@@ -6,6 +6,7 @@
  * generator, so a run is reproducible; counters tell the test exactly what was injected.
  * Every other request passes through unchanged.
  */
+import { seededRandom as mulberry32 } from "../support/seeded-random.ts";
 
 /** Fault rates, each in [0, 1]. */
 export interface FaultRates {
@@ -134,16 +135,5 @@ function zero(): FaultCounts {
     throttledItems: 0,
     unprocessedItems: 0,
     forwardedItems: 0,
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -8,17 +8,7 @@ import type {
 } from "../../src/sdk/index.ts";
 import { PLUGIN_API_VERSION } from "../../src/sdk/index.ts";
 
-/** A seeded RNG (mulberry32), so "random" latency and failures repeat run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "./seeded-random.ts";
 
 /** An EventBridge event for tests. */
 export function testEvent(i: number, detail: Record<string, unknown> = {}): Record<string, unknown> {
