@@ -3,20 +3,7 @@
  *
  * @module
  */
-import type { Envelope } from "../../src/sdk/index.ts";
-
-/** The fields of an EventBridge event, in the order EventBridge writes them. */
-const EVENT_FIELDS = [
-  "version",
-  "id",
-  "detail-type",
-  "source",
-  "account",
-  "time",
-  "region",
-  "resources",
-  "detail",
-];
+import { type Envelope, EVENTBRIDGE_EVENT_FIELDS } from "../../src/sdk/index.ts";
 
 /**
  * The JSON text to send for an envelope. When the source kept the record's text and the record
@@ -28,7 +15,7 @@ export function payloadText(envelope: Envelope): string {
   if (envelope.text !== undefined) return envelope.text;
   const event = envelope.event;
   const ordered: Record<string, unknown> = {};
-  for (const field of EVENT_FIELDS) if (field in event) ordered[field] = event[field];
+  for (const field of EVENTBRIDGE_EVENT_FIELDS) if (field in event) ordered[field] = event[field];
   for (const field of Object.keys(event)) if (!(field in ordered)) ordered[field] = event[field];
   return JSON.stringify(ordered);
 }

@@ -1,20 +1,10 @@
 import { ConfigError } from "../config/errors.ts";
 import { compileJsonPath } from "../host/json-path.ts";
-import type { EventBridgeEvent } from "../sdk/index.ts";
+import { EVENTBRIDGE_EVENT_FIELDS, type EventBridgeEvent } from "../sdk/index.ts";
 import { isEventBridgeEvent, toEventTime } from "./event-shape.ts";
 
 /** The EventBridge fields a mapping may set. */
-const FIELDS = [
-  "version",
-  "id",
-  "detail-type",
-  "source",
-  "account",
-  "time",
-  "region",
-  "resources",
-  "detail",
-] as const;
+const FIELDS = EVENTBRIDGE_EVENT_FIELDS;
 type Field = (typeof FIELDS)[number];
 
 /**

@@ -35,6 +35,19 @@ export interface EventBridgeEvent {
   [field: string]: unknown;
 }
 
+/** The standard fields of an EventBridge event, in the order EventBridge writes them. */
+export const EVENTBRIDGE_EVENT_FIELDS = [
+  "version",
+  "id",
+  "detail-type",
+  "source",
+  "account",
+  "time",
+  "region",
+  "resources",
+  "detail",
+] as const;
+
 /**
  * One event on its way through the pipeline.
  *
