@@ -20,6 +20,7 @@ import { findTarget, hostTarget, TARGETS, type Target } from "./release/targets.
 
 const ROOT = resolve(import.meta.dir, "..");
 const ENTRY = join(ROOT, "src/cli/main.ts");
+const WORKER_ENTRY = join(ROOT, "plugins/file/ndjson-worker.ts");
 
 /** What one target's build produced. */
 export interface BuiltTarget {
@@ -80,6 +81,8 @@ async function compile(target: Target, version: string, outfile: string): Promis
     // A bunfig.toml in the user's working directory could preload code into the binary.
     "--no-compile-autoload-bunfig",
     ENTRY,
+    // The file source's worker threads run this module: a compiled binary needs it as an entrypoint.
+    WORKER_ENTRY,
     "--outfile",
     outfile,
   ];

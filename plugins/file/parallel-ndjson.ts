@@ -36,11 +36,20 @@ export class WorkersUnavailable extends Error {}
 /** Ranges each worker may have queued: one being read, one waiting. */
 const IN_FLIGHT = 2;
 
+/**
+ * Where the worker's module is. From source, next to this file. In a `bun build --compile`
+ * binary, code lives in an embedded file system and the worker is a second entrypoint of the
+ * build (scripts/build.ts adds it), addressed by its path from the project root.
+ */
+const WORKER_ENTRY = import.meta.url.includes("$bunfs")
+  ? "./plugins/file/ndjson-worker.ts"
+  : new URL("./ndjson-worker.ts", import.meta.url).href;
+
 function startWorker(): Promise<Worker> {
   return new Promise((resolve, reject) => {
     let worker: Worker;
     try {
-      worker = new Worker(new URL("./ndjson-worker.ts", import.meta.url).href);
+      worker = new Worker(WORKER_ENTRY);
     } catch (error) {
       reject(new WorkersUnavailable(String(error)));
       return;

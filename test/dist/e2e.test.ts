@@ -195,6 +195,33 @@ export const handler = async (event: OrderEvent, context: { functionName: string
     expect(seen.sort()).toEqual(shipped.sort());
   });
 
+  test("the file source's worker threads start inside the binary and give the same output", async () => {
+    const dir = quickstartDir();
+    const lines = readFileSync(EVENTS, "utf8").trim().split("\n");
+    writeFileSync(
+      join(dir, "many.ndjson"),
+      Array.from({ length: 200 }, () => lines.join("\n")).join("\n") + "\n",
+    );
+    const pipeline = (workers: number, out: string) =>
+      [
+        `source: { uri: "file:many.ndjson", workers: ${workers} }`,
+        `pattern: { detail-type: [Order Shipped] }`,
+        `targets: [ "file:${out}" ]`,
+      ].join("\n");
+    writeFileSync(join(dir, "workers.yaml"), pipeline(2, "with-workers.ndjson"));
+    writeFileSync(join(dir, "single.yaml"), pipeline(0, "single.ndjson"));
+    const withWorkers = await run([built.binary, "run", "workers.yaml", "--verbose"], { cwd: dir, env });
+    expect(withWorkers.code).toBe(0);
+    expect(withWorkers.stderr).toContain("with 2 workers");
+    expect(withWorkers.stderr).not.toContain("worker threads unavailable");
+    const single = await run([built.binary, "run", "single.yaml"], { cwd: dir, env });
+    expect(single.code).toBe(0);
+    const shipped = lines.filter((l) => l.includes('"Order Shipped"')).length * 200;
+    const out = readFileSync(join(dir, "with-workers.ndjson"), "utf8");
+    expect(out.trim().split("\n")).toHaveLength(shipped);
+    expect(out).toBe(readFileSync(join(dir, "single.ndjson"), "utf8"));
+  });
+
   test("a user mistake exits 2 with a message, before reading anything", async () => {
     const result = await run([built.binary, "run", "--from", "file:events.ndjson", "--to", "nosuch:x"], {
       cwd: tempDir("usage"),
