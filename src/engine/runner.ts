@@ -13,7 +13,7 @@ import { MemoryCeiling } from "./memory-ceiling.ts";
 import { ProgressLine } from "./progress-line.ts";
 import type { RunItem } from "./run-item.ts";
 import type { RunIO, RunPlan } from "./run-plan.ts";
-import { DEFAULT_ITEM_RETRY, TargetRunner } from "./target-runner.ts";
+import { DEFAULT_ITEM_RETRY, type ItemOutcome, TargetRunner } from "./target-runner.ts";
 
 /**
  * Runs a pipeline: source → envelope → filter → lanes → targets → report. Owns the run's
@@ -116,7 +116,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
     }
 
     const ack = new AckTracker(source.ack?.bind(source));
-    const settleItem = (item: RunItem, outcome: string) => {
+    const settleItem = (item: RunItem, outcome: ItemOutcome) => {
       if (outcome === "failed" || outcome === "cancelled") item.failed = true;
       item.pendingTargets--;
       if (item.pendingTargets > 0) return;
