@@ -13,6 +13,7 @@ import type {
   WriteResult,
 } from "../../src/sdk/index.ts";
 import { payloadText } from "../lambda/payload.ts";
+import { writeOneByOne } from "../shared/write-one-by-one.ts";
 import { makeContext } from "./context.ts";
 import { callHandler, type Handler, loadHandler } from "./load-handler.ts";
 
@@ -105,24 +106,8 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
 
     async write(batch: readonly Envelope[]): Promise<WriteResult> {
       const handler = await load();
-      const failures: ItemFailure[] = [];
-      // One after another, like the remote target: order within a batch holds.
-      for (let index = 0; index < batch.length; index++) {
-        const failure = await invokeOne(handler, batch[index]!, index);
-        if (!failure) continue;
-        failures.push(failure);
-        if (failure.retryable) {
-          for (let later = index + 1; later < batch.length; later++) {
-            failures.push({
-              index: later,
-              retryable: true,
-              code: "NotSent",
-              message: "not sent: an earlier event of the same batch is being retried",
-            });
-          }
-          break;
-        }
-      }
+      // One invoke after another, so order within a batch holds (maxItems is 1 for `lambda`).
+      const failures = await writeOneByOne(batch, (envelope, index) => invokeOne(handler, envelope, index));
       if (failures.length > 0) host.log.debug(`${label}: ${failures.length} of ${batch.length} failed`);
       return { failures };
     },

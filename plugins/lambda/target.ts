@@ -16,6 +16,7 @@ import {
   type WriteResult,
 } from "../../src/sdk/index.ts";
 import { classifyAwsError } from "../aws/errors.ts";
+import { writeOneByOne } from "../shared/write-one-by-one.ts";
 import { describeFunction, type FunctionRef } from "./function-ref.ts";
 import { payloadText } from "./payload.ts";
 
@@ -136,26 +137,8 @@ export function createLambdaTarget(
     },
 
     async write(batch: readonly Envelope[]): Promise<WriteResult> {
-      const failures: ItemFailure[] = [];
-      // maxItems is 1, so this loop normally runs once; should a larger batch arrive, invokes
-      // go one after another to keep order, and stop at the first retryable failure so no
-      // later event overtakes it.
-      for (let index = 0; index < batch.length; index++) {
-        const failure = await invokeOne(batch[index]!, index);
-        if (!failure) continue;
-        failures.push(failure);
-        if (failure.retryable) {
-          for (let later = index + 1; later < batch.length; later++) {
-            failures.push({
-              index: later,
-              retryable: true,
-              code: "NotSent",
-              message: "not sent: an earlier event of the same batch is being retried",
-            });
-          }
-          break;
-        }
-      }
+      // One invoke after another, so order within a batch holds (maxItems is 1 for `lambda`).
+      const failures = await writeOneByOne(batch, (envelope, index) => invokeOne(envelope, index));
       if (failures.length > 0)
         host.log.debug(`Invoke ${label}: ${failures.length} of ${batch.length} failed`);
       return { failures };

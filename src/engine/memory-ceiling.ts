@@ -17,7 +17,7 @@ const SPACING = 10;
  * collecting in vain.
  */
 export class MemoryCeiling {
-  private lastCheck = 0;
+  private lastCheck = Number.NEGATIVE_INFINITY;
   private intervalMs: number;
 
   constructor(
