@@ -5,7 +5,6 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Host } from "../../src/sdk/index.ts";
-import { awsClientConfig } from "../aws/client-config.ts";
 
 /**
  * The slice of the SDK client the plugins use: `send` only, so a unit test can pass a stand-in
@@ -33,8 +32,7 @@ export async function createClient(
   options: { endpoint?: string; maxAttempts?: number },
 ): Promise<DynamoDBClient & DynamoDbSend> {
   const { DynamoDBClient } = await loadSdk();
-  const config = awsClientConfig(
-    host,
+  const config = host.helpers.awsClientConfig(
     "dynamodb",
     options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts },
   );

@@ -16,7 +16,6 @@ import {
   type SourceOpenContext,
   type SourceRecord,
 } from "../../src/sdk/index.ts";
-import { classifyAwsError } from "../aws/errors.ts";
 import { itemToJson, keyText } from "./attribute-values.ts";
 import { createClient, type DynamoDbSend, loadSdk } from "./client.ts";
 import { ReadBudget } from "./read-budget.ts";
@@ -62,7 +61,7 @@ export class DynamoDbSource implements Source {
         abortSignal: ctx.signal,
       });
     } catch (error) {
-      const info = classifyAwsError(error);
+      const info = this.host.helpers.classifyAwsError(error);
       if (info.code === "ResourceNotFoundException") {
         throw new PluginError(
           `table "${this.config.table}" does not exist (${info.message})`,
@@ -185,7 +184,7 @@ export class DynamoDbSource implements Source {
         })) as typeof output;
       } catch (error) {
         if (ctx.signal.aborted) return;
-        const info = classifyAwsError(error);
+        const info = this.host.helpers.classifyAwsError(error);
         const where = segment ? ` segment ${segment.segment}/${segment.total}` : "";
         throw new PluginError(
           `${request.kind} of "${this.config.table}"${where} failed: ${info.code}: ${info.message}`,

@@ -17,7 +17,6 @@ import type {
   WriteResult,
 } from "../../src/sdk/index.ts";
 import { PluginError } from "../../src/sdk/index.ts";
-import { classifyAwsError } from "../aws/errors.ts";
 import { attributeToJson } from "./attribute-values.ts";
 import { createClient, type DynamoDbSend, loadSdk } from "./client.ts";
 import { type CollapsedAction, collapseByKey } from "./collapse.ts";
@@ -66,7 +65,7 @@ export class DynamoDbTarget implements Target {
     try {
       table = await this.describe(sdk);
     } catch (error) {
-      const info = classifyAwsError(error);
+      const info = this.host.helpers.classifyAwsError(error);
       const missing = info.code === "ResourceNotFoundException";
       return {
         ok: false,
@@ -154,7 +153,7 @@ export class DynamoDbTarget implements Target {
       );
       unprocessed = output.UnprocessedItems?.[this.config.table] ?? [];
     } catch (error) {
-      const info = classifyAwsError(error);
+      const info = this.host.helpers.classifyAwsError(error);
       if (info.kind === "fatal")
         throw new PluginError(`${info.code}: ${info.message}`, `dynamodb:${this.config.table}`);
       if (info.kind === "item" && collapsed.length > 1) {
@@ -191,7 +190,7 @@ export class DynamoDbTarget implements Target {
           );
         }
       } catch (error) {
-        const info = classifyAwsError(error);
+        const info = this.host.helpers.classifyAwsError(error);
         if (info.kind === "fatal")
           throw new PluginError(`${info.code}: ${info.message}`, `dynamodb:${this.config.table}`);
         failures.push(
@@ -249,7 +248,7 @@ export class DynamoDbTarget implements Target {
             );
           }
         } catch (error) {
-          const info = classifyAwsError(error);
+          const info = this.host.helpers.classifyAwsError(error);
           if (info.code === "ConditionalCheckFailedException") continue; // older event: skipped, delivered
           if (info.kind === "fatal")
             throw new PluginError(`${info.code}: ${info.message}`, `dynamodb:${this.config.table}`);
@@ -279,7 +278,7 @@ export class DynamoDbTarget implements Target {
     try {
       await this.describe(sdk);
     } catch (error) {
-      const info = classifyAwsError(error);
+      const info = this.host.helpers.classifyAwsError(error);
       if (info.kind === "retryable") return; // key types stay unknown; writes still work
       throw new PluginError(
         info.code === "ResourceNotFoundException"

@@ -6,7 +6,6 @@
  */
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
 import { parseArn } from "../aws/arn.ts";
-import { awsClientConfig } from "../aws/client-config.ts";
 
 /** Validated configuration of the `eventbridge` target. */
 export interface EventBridgeConfig {
@@ -118,7 +117,7 @@ export default defineTarget<EventBridgeConfig>({
       },
       host,
       () => {
-        const clientConfig = awsClientConfig(host, "eventbridge", { maxAttempts: 1 });
+        const clientConfig = host.helpers.awsClientConfig("eventbridge", { maxAttempts: 1 });
         // A bus ARN names its region; use it unless the user chose one explicitly.
         if (arn?.region && !host.aws.region) clientConfig.region = arn.region;
         else if (arn?.region && host.aws.region !== arn.region) {

@@ -20,7 +20,6 @@ import {
   type Target,
   type WriteResult,
 } from "../../src/sdk/index.ts";
-import { classifyAwsError } from "../aws/errors.ts";
 import { type BuiltEntry, buildEntry, chunkBySize, type IsolationOptions } from "./entries.ts";
 
 /** Entry error codes worth resending (design: test-backends.md, "EventBridge PutEvents"). */
@@ -68,7 +67,7 @@ export function createEventBridgeTarget(
         );
         return { ok: true, details };
       } catch (error) {
-        const info = classifyAwsError(error);
+        const info = host.helpers.classifyAwsError(error);
         if (info.code === "AccessDeniedException" || info.code === "AccessDenied") {
           // A least-privilege replay role may hold events:PutEvents only. Refusing to run for
           // want of a read permission would be wrong; the first PutEvents proves access.
@@ -131,7 +130,7 @@ export function createEventBridgeTarget(
       const chunks = chunkBySize(sendable, MAX_ENTRIES, options.maxRequestBytes);
       for (let c = 0; c < chunks.length; c++) {
         const chunk = chunks[c]!;
-        const chunkFailures = await sendChunk(getClient(), chunk, options.bus);
+        const chunkFailures = await sendChunk(getClient(), chunk, options.bus, host);
         failures.push(...chunkFailures);
         if (chunkFailures.some((failure) => failure.retryable) && c + 1 < chunks.length) {
           // Sending later chunks now would let them overtake the entries being retried.
@@ -163,13 +162,14 @@ async function sendChunk(
   client: PutEventsClient,
   chunk: Array<BuiltEntry & { index: number }>,
   bus: string,
+  host: Host,
 ): Promise<ItemFailure[]> {
   let results: PutEventsResultEntry[];
   try {
     const answer = await client.send(new PutEventsCommand({ Entries: chunk.map((item) => item.entry) }));
     results = answer.Entries ?? [];
   } catch (error) {
-    const info = classifyAwsError(error);
+    const info = host.helpers.classifyAwsError(error);
     if (info.kind === "fatal") {
       throw new PluginError(`PutEvents failed: ${info.code}: ${info.message}`, `eventbridge bus ${bus}`);
     }

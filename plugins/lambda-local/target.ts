@@ -13,7 +13,6 @@ import type {
   WriteResult,
 } from "../../src/sdk/index.ts";
 import { payloadText } from "../lambda/payload.ts";
-import { writeOneByOne } from "../shared/write-one-by-one.ts";
 import { makeContext } from "./context.ts";
 import { callHandler, type Handler, loadHandler } from "./load-handler.ts";
 
@@ -107,7 +106,9 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
     async write(batch: readonly Envelope[]): Promise<WriteResult> {
       const handler = await load();
       // One invoke after another, so order within a batch holds (maxItems is 1 for `lambda`).
-      const failures = await writeOneByOne(batch, (envelope, index) => invokeOne(handler, envelope, index));
+      const failures = await host.helpers.writeOneByOne(batch, (envelope, index) =>
+        invokeOne(handler, envelope, index),
+      );
       if (failures.length > 0) host.log.debug(`${label}: ${failures.length} of ${batch.length} failed`);
       return { failures };
     },

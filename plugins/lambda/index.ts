@@ -5,7 +5,6 @@
  * @module
  */
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
-import { awsClientConfig } from "../aws/client-config.ts";
 import { parseFunctionRef } from "./function-ref.ts";
 
 /** Validated configuration of the `lambda` target. */
@@ -107,7 +106,7 @@ export default defineTarget<LambdaConfig>({
       host,
       () => {
         // One attempt: the engine retries throttles with backoff and counts every retry.
-        const clientConfig = awsClientConfig(host, "lambda", { maxAttempts: 1 });
+        const clientConfig = host.helpers.awsClientConfig("lambda", { maxAttempts: 1 });
         if (ref.region && !host.aws.region) clientConfig.region = ref.region;
         else if (ref.region && host.aws.region !== ref.region) {
           host.log.warn(

@@ -15,8 +15,6 @@ import {
   type Target,
   type WriteResult,
 } from "../../src/sdk/index.ts";
-import { classifyAwsError } from "../aws/errors.ts";
-import { writeOneByOne } from "../shared/write-one-by-one.ts";
 import { describeFunction, type FunctionRef } from "./function-ref.ts";
 import { payloadText } from "./payload.ts";
 
@@ -73,7 +71,7 @@ export function createLambdaTarget(
         }),
       );
     } catch (error) {
-      const info = classifyAwsError(error);
+      const info = host.helpers.classifyAwsError(error);
       if (info.kind === "fatal") {
         throw new PluginError(`Invoke failed: ${info.code}: ${info.message}`, `lambda function ${label}`);
       }
@@ -122,7 +120,7 @@ export function createLambdaTarget(
           ],
         };
       } catch (error) {
-        const info = classifyAwsError(error);
+        const info = host.helpers.classifyAwsError(error);
         return { ok: false, details: [`cannot invoke function ${label}: ${info.code}: ${info.message}`] };
       }
     },
@@ -138,7 +136,9 @@ export function createLambdaTarget(
 
     async write(batch: readonly Envelope[]): Promise<WriteResult> {
       // One invoke after another, so order within a batch holds (maxItems is 1 for `lambda`).
-      const failures = await writeOneByOne(batch, (envelope, index) => invokeOne(envelope, index));
+      const failures = await host.helpers.writeOneByOne(batch, (envelope, index) =>
+        invokeOne(envelope, index),
+      );
       if (failures.length > 0)
         host.log.debug(`Invoke ${label}: ${failures.length} of ${batch.length} failed`);
       return { failures };

@@ -12,6 +12,10 @@ import {
   type SortOptions,
 } from "../sdk/index.ts";
 import { VERSION } from "../version.ts";
+import { awsClientConfig } from "./helpers/aws-client-config.ts";
+import { classifyAwsError } from "./helpers/aws-errors.ts";
+import { redactUri } from "./helpers/redact.ts";
+import { writeOneByOne } from "./helpers/write-one-by-one.ts";
 import { compileJsonPath } from "./json-path.ts";
 import { retry, sleep } from "./retry.ts";
 
@@ -44,7 +48,7 @@ export function createHost(options: HostOptions): Host {
     warn: (message) => options.stderr.write(prefix + "warning: " + message + "\n"),
   };
   const tempDirs = options.tempDirs ?? [];
-  return {
+  const host: Host = {
     api: PLUGIN_API_VERSION,
     version: VERSION,
     dryRun: options.dryRun,
@@ -71,7 +75,15 @@ export function createHost(options: HostOptions): Host {
       tempDirs.push(dir);
       return dir;
     },
+    helpers: {
+      awsClientConfig: (service, clientOptions) => awsClientConfig(host, service, clientOptions),
+      classifyAwsError,
+      writeOneByOne,
+      redactUri,
+    },
+    error: (message, where) => new PluginError(message, where),
   };
+  return host;
 }
 
 /** Removes the temp dirs handed out by hosts of a run. */

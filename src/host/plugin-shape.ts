@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, type Plugin } from "../sdk/index.ts";
+import { PLUGIN_API_VERSION, type Plugin, SUPPORTED_PLUGIN_API_VERSIONS } from "../sdk/index.ts";
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -17,9 +17,9 @@ export function pluginShapeProblems(candidate: unknown): string[] {
     problems.push(
       `"name" must be lowercase letters, digits and dashes, starting with a letter, got ${JSON.stringify(p.name)}`,
     );
-  if (p.api !== PLUGIN_API_VERSION)
+  if (typeof p.api !== "number" || !SUPPORTED_PLUGIN_API_VERSIONS.includes(p.api))
     problems.push(
-      `"api" is ${JSON.stringify(p.api)}, but this rehydrate speaks plugin API ${PLUGIN_API_VERSION}`,
+      `"api" is ${JSON.stringify(p.api)}, but this rehydrate loads plugin API ${SUPPORTED_PLUGIN_API_VERSIONS.join(" and ")} (current: ${PLUGIN_API_VERSION}); set api: ${PLUGIN_API_VERSION} and see docs/plugins.md for what changed`,
     );
   if (typeof p.summary !== "string") problems.push(`"summary" must be a string`);
   const config = p.config as Record<string, unknown> | undefined;

@@ -11,8 +11,21 @@
  * @module
  */
 
-/** The plugin API version this build of rehydrate speaks. A plugin declares it in `api`. */
-export const PLUGIN_API_VERSION = 1 as const;
+/**
+ * The plugin API version this build of rehydrate speaks. A plugin declares it in `api`.
+ *
+ * Version 2 added: source cursors and `resumeFrom`, shard assignment, selection pushdown,
+ * `write(batch, {signal})`, `ItemFailure.throttled`, the `skipped` outcome, row keys and the
+ * same-key declaration of targets, nested config fields, and host helpers. Version 1 plugins
+ * still load (see {@link SUPPORTED_PLUGIN_API_VERSIONS}): everything version 2 added is optional.
+ */
+export const PLUGIN_API_VERSION = 2 as const;
+
+/** The plugin API versions this build loads. A version 1 plugin simply ignores what 2 added. */
+export const SUPPORTED_PLUGIN_API_VERSIONS: readonly number[] = [1, 2];
+
+/** A JSON value: what cursors and checkpoints are made of (they are stored as JSON). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -80,8 +93,21 @@ export interface Envelope {
 // Configuration specs (double as documentation: `rehydrate plugins describe <name>`)
 // ---------------------------------------------------------------------------------------------
 
-/** The type of one configuration field. `json` accepts any JSON value. */
-export type ConfigFieldType = "string" | "number" | "integer" | "boolean" | "string[]" | "object" | "json";
+/**
+ * The type of one configuration field. `json` accepts any JSON value. `object` is an object whose
+ * keys are given by {@link ConfigField.fields} (a record with known keys) or whose values all
+ * follow {@link ConfigField.values} (a map); `array` is a list whose items follow
+ * {@link ConfigField.items}.
+ */
+export type ConfigFieldType =
+  | "string"
+  | "number"
+  | "integer"
+  | "boolean"
+  | "string[]"
+  | "object"
+  | "array"
+  | "json";
 
 /** Describes one configuration field of a plugin. The host validates config against it. */
 export interface ConfigField {
@@ -104,6 +130,15 @@ export interface ConfigField {
    * The host never prints their values, in logs, reports or `validate` output.
    */
   secret?: boolean;
+  /**
+   * For `object`: the known keys of a record (`{host, port}`), each validated and documented;
+   * unknown keys are rejected. Without it (and without `values`), any object is accepted.
+   */
+  fields?: Record<string, ConfigField>;
+  /** For `object`: the spec every value of a map follows (`columns: {name: <json path>}`). */
+  values?: ConfigField;
+  /** For `array`: the spec of every item. */
+  items?: ConfigField;
 }
 
 /** A plugin's configuration schema. Unknown keys are rejected by the host. */
@@ -159,8 +194,49 @@ export interface SourceBatch {
   prefiltered?: number;
   /** Records that could not be read. The engine decides (per `--skip-invalid`) what happens. */
   invalid?: InvalidRecord[];
-  /** Opaque resume position after this batch, passed back in `ack`. */
+  /**
+   * The resume position *after* this batch, as JSON (a file index and byte offset, a DynamoDB
+   * `LastEvaluatedKey`, an OpenSearch sort tuple). The engine stores the cursor of the last
+   * batch whose every event is settled and passes it back as {@link SourceOpenContext.resumeFrom};
+   * reading from it must yield exactly the records after this batch. Sources that cannot resume
+   * leave it out (and say so with {@link Source.resumable}).
+   */
+  cursor?: JsonValue;
+  /** @deprecated API 1's opaque position, passed back in `ack`. Use {@link cursor}. */
   checkpoint?: unknown;
+}
+
+/** Which part of a split run a source reads (`--shard i/N`). */
+export interface ShardAssignment {
+  /** 0-based index of this shard, `0 ≤ index < count`. */
+  index: number;
+  /** How many shards the run is split into. */
+  count: number;
+}
+
+/**
+ * What the run selects, in a form a source may push down to its server (a DynamoDB filter
+ * expression, an OpenSearch query, a text prefilter in worker threads). Pushdown may only
+ * narrow what is read to a superset of what matches: the engine still applies the full pattern
+ * and time range to every event, so a source that ignores this is always correct.
+ */
+export interface SelectionPushdown {
+  /**
+   * The run's pattern as plain JSON: one EventBridge pattern, or `{"$or": [...]}` when several
+   * are ORed. Absent when every event matches.
+   */
+  pattern?: unknown;
+  /**
+   * A sound text test that can cross a thread boundary: a record can match only if, for every
+   * inner list, its raw JSON text contains at least one of that list's strings. Text containing a
+   * backslash always passes (escapes can hide a literal). Absent when the pattern admits none, or
+   * the record text is not the event (an envelope mapping is configured).
+   */
+  literals?: ReadonlyArray<readonly string[]>;
+  /** Events with `time` before this instant (ISO 8601) are not wanted (`--since`). */
+  since?: string;
+  /** Events with `time` at or after this instant (ISO 8601) are not wanted (`--until`). */
+  until?: string;
 }
 
 /** What the engine tells a source when it opens it. */
@@ -179,7 +255,19 @@ export interface SourceOpenContext {
    * hide a literal). At most as strict as `prefilter`. Present only when `prefilter` is.
    */
   prefilterLiterals?: ReadonlyArray<readonly string[]>;
-  /** Fires when the run is stopping (Ctrl-C, `--limit` reached, fatal error). */
+  /**
+   * The run's selection, for sources that can narrow their read on the server or in workers.
+   * The engine always passes it (possibly empty); optional so tests can open a source bare.
+   */
+  pushdown?: SelectionPushdown;
+  /** The cursor of the last settled batch of an interrupted run: continue right after it. */
+  resumeFrom?: JsonValue;
+  /** The part of a split run to read; absent when the run is not split. */
+  shard?: ShardAssignment;
+  /**
+   * Fires when the run stops reading (Ctrl-C, `--limit` reached, a fatal error). It is the same
+   * signal as the source's `host.signal`.
+   */
   signal: AbortSignal;
 }
 
@@ -191,6 +279,20 @@ export interface Source {
    * @default true
    */
   readonly ordered?: boolean;
+  /**
+   * Whether batches carry a {@link SourceBatch.cursor} that `resumeFrom` accepts. A run with a
+   * checkpoint refuses a source that is not resumable (stdin, for instance). @default false
+   */
+  readonly resumable?: boolean;
+  /**
+   * How the source honours {@link SourceOpenContext.shard}: `none` (it cannot split: the engine
+   * refuses `--shard`, or uses its key-hash mode), `split` (each shard reads a deterministic part,
+   * but one key's events may land in several parts), `key-aligned` (every event of a key is in
+   * one shard's part). @default "none"
+   */
+  readonly sharding?: "none" | "split" | "key-aligned";
+  /** A sentence saying how the source splits, for the dry run and the report. */
+  readonly shardingNote?: string;
   /** Connects and checks the source can be read. Throw a {@link PluginError} if not. */
   open?(ctx: SourceOpenContext): Promise<void>;
   /**
@@ -243,11 +345,34 @@ export interface ItemFailure {
   message: string;
   /** Server-suggested wait before a retry (e.g. `Retry-After`). */
   retryAfterMs?: number;
+  /**
+   * Whether the failure is the service pushing back (throttling, `UnprocessedItems`, HTTP 429),
+   * counted as `throttled` in the report. The engine never guesses it from `code`. @default false
+   */
+  throttled?: boolean;
 }
 
-/** The outcome of a `write`: items not listed in `failures` were delivered. */
+/**
+ * The outcome of a `write`. Items listed in neither `failures` nor `skipped` were durably
+ * taken by the store or delivered: they are counted `sent`.
+ */
 export interface WriteResult {
   failures: ItemFailure[];
+  /**
+   * Indexes of items the store refused *on purpose* because it already holds something as new
+   * or newer (a version guard): settled, counted `skipped`, never retried, not failed.
+   */
+  skipped?: number[];
+}
+
+/** What the engine passes to each `write`. */
+export interface WriteContext {
+  /**
+   * Fires when the write must give up (the drain deadline after Ctrl-C has passed). A target
+   * should abort its request; whatever it then returns or throws, the items not confirmed are
+   * counted `cancelled` and written to the failed-events file.
+   */
+  signal: AbortSignal;
 }
 
 /** The outcome of a read-only pre-flight check. */
@@ -274,6 +399,24 @@ export interface PlannedAction {
 export interface Target {
   /** The target's batching defaults. Users may lower `maxItems`/`maxInFlight`. */
   readonly policy: BatchPolicy;
+  /**
+   * How the target treats two events of one key in one `write`:
+   * - `collapse`: a store that applies last-write-wins per row inside a batch (the batch leaves
+   *   what applying its events one by one leaves). Several events of a key may share a batch.
+   * - `independent`: each event is delivered on its own (a Lambda invoke, a PutEvents entry), so
+   *   a retried earlier event could be overtaken by a later one of the same batch. In an ordered
+   *   run the engine never puts two events of one key in one batch, nor lets a later event of a
+   *   key be written before an earlier one is settled.
+   * @default "independent"
+   */
+  readonly sameKey?: "collapse" | "independent";
+  /**
+   * For storage targets: the identity of the row (document, item) an event writes, as a string,
+   * or `undefined` when the event has none (it will fail in `write`). When the run has no order
+   * key, the engine orders such a target per row key in parallel lanes instead of globally: the
+   * final state is the one applying the events one by one in read order leaves.
+   */
+  rowKey?(event: EventBridgeEvent): string | undefined;
   /** Connects (opens files, pools). Must not write events. */
   open?(): Promise<void>;
   /**
@@ -284,14 +427,20 @@ export interface Target {
   /** Describes what `write(batch)` would do, without doing it. Used by `--dry-run`. */
   plan(batch: readonly Envelope[]): Promise<PlannedAction[]>;
   /**
-   * Writes a batch. Partial failure is normal: return the items that failed, each marked
+   * Writes a batch. The engine always passes `context` (it is optional in the type only so
+   * tests can call `write(batch)`). Partial failure is normal: return the items that failed, each marked
    * retryable or not; the engine retries retryable ones with backoff and jitter, in order.
    * Throw only when the whole target is broken (auth, missing table): that stops the run.
    * Storage targets must apply last-write-wins inside a batch, so a batch write leaves what
    * applying its events one by one would leave.
    */
-  write(batch: readonly Envelope[]): Promise<WriteResult>;
-  /** Makes everything written durable (flush files, commit). Called before `close` on success. */
+  write(batch: readonly Envelope[], context?: WriteContext): Promise<WriteResult>;
+  /**
+   * A durability barrier: when it resolves, everything `write` reported as sent is durable
+   * (files synced, transactions committed). Called at the end of a run (also after Ctrl-C, for
+   * what was written), and between writes whenever the engine stores a checkpoint; never while a
+   * `write` of this target is in flight. Throwing means the writes reported sent may be lost.
+   */
   flush?(): Promise<void>;
   /** Releases resources. Called once, also after errors. */
   close?(): Promise<void>;
@@ -351,6 +500,55 @@ export interface HostStdio {
   readonly stdout: OutputStream;
 }
 
+/** An AWS SDK error reduced to what a plugin does with it (see {@link HostHelpers.classifyAwsError}). */
+export interface AwsErrorInfo {
+  /** `retryable` (throttled or transient), `fatal` (the target cannot work: stop), `item` (fail the items). */
+  kind: "retryable" | "fatal" | "item";
+  /** The error code (`ThrottlingException`, `ECONNRESET`, ...). */
+  code: string;
+  /** The service's message, with anything shaped like a credential removed. */
+  message: string;
+  /** Whether the service pushed back (throttling, HTTP 429). */
+  throttled: boolean;
+  /** HTTP status, when there was a response. */
+  status?: number;
+  /** Server-suggested wait (`Retry-After`), in ms. */
+  retryAfterMs?: number;
+}
+
+/** Settings for an AWS SDK v3 client constructor, from {@link HostHelpers.awsClientConfig}. */
+export interface AwsClientConfig {
+  region?: string;
+  profile?: string;
+  maxAttempts?: number;
+  customUserAgent: string;
+}
+
+/**
+ * Helpers the built-in plugins use, handed to every plugin so a runtime plugin does the same
+ * things the same way without importing rehydrate.
+ */
+export interface HostHelpers {
+  /**
+   * Constructor settings for an AWS SDK v3 client honouring `--region`/`--profile`; endpoint
+   * overrides (`AWS_ENDPOINT_URL_<SERVICE>`) and credentials are left to the SDK chain.
+   * `maxAttempts` low (1) lets the engine own retries and count them.
+   */
+  awsClientConfig(service: string, options?: { maxAttempts?: number }): AwsClientConfig;
+  /** Classifies an error thrown by an AWS SDK v3 `send()`. */
+  classifyAwsError(error: unknown): AwsErrorInfo;
+  /**
+   * Writes a batch one event at a time, stopping at the first retryable failure and marking the
+   * later events `NotSent` (retryable), so nothing overtakes the event being retried.
+   */
+  writeOneByOne(
+    batch: readonly Envelope[],
+    writeOne: (envelope: Envelope, index: number) => Promise<ItemFailure | undefined>,
+  ): Promise<ItemFailure[]>;
+  /** Replaces `user:password@` in a URI or endpoint with `…@`, for logs, names and reports. */
+  redactUri(uri: string): string;
+}
+
 /** What a plugin receives from rehydrate in `create(config, host)`. */
 export interface Host {
   /** The plugin API version of this rehydrate build. */
@@ -393,6 +591,14 @@ export interface Host {
    * reason when the pattern is invalid.
    */
   matcher(pattern: unknown): (event: unknown) => boolean;
+  /** Helpers shared with the built-in plugins (AWS clients and errors, one-by-one writes). */
+  readonly helpers: HostHelpers;
+  /**
+   * Builds an error the CLI shows as one line without a stack trace (a {@link PluginError}),
+   * for runtime plugins that import no runtime value from rehydrate. Any error whose `name` is
+   * `"PluginError"` is treated the same way.
+   */
+  error(message: string, where?: string): Error;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,8 +609,8 @@ export interface Host {
 export interface PluginBase<Config> {
   /** The plugin's name; also its URI scheme (`sqlite` in `sqlite:out.db#users`). Lowercase, `[a-z0-9-]`. */
   name: string;
-  /** The plugin API version it was written for; must equal {@link PLUGIN_API_VERSION}. */
-  api: typeof PLUGIN_API_VERSION;
+  /** The plugin API version it was written for: one of {@link SUPPORTED_PLUGIN_API_VERSIONS}. */
+  api: 1 | 2;
   /** One line for `plugins list`. */
   summary: string;
   /** Config schema; also documentation. */

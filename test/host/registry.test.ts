@@ -17,7 +17,7 @@ describe("plugin registry", () => {
   test("a plugin for another API version is refused, naming the file", async () => {
     const error = await loadRegistry(builtinPlugins, dir("plugins-bad-api")).catch((e) => e);
     expect(error.message).toContain(join(fixtures, "plugins-bad-api", "old.js"));
-    expect(error.message).toContain(`"api" is 99, but this rehydrate speaks plugin API 1`);
+    expect(error.message).toContain(`"api" is 99, but this rehydrate loads plugin API 1 and 2`);
   });
 
   test("a clash with a built-in name is an error naming both", async () => {

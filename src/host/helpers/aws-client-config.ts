@@ -8,10 +8,10 @@
  *
  * @module
  */
-import type { Host } from "../../src/sdk/index.ts";
+import type { AwsClientConfig, Host } from "../../sdk/index.ts";
 
 /** The AWS services built-in plugins talk to. */
-export type AwsService = "eventbridge" | "lambda" | "dynamodb";
+export type AwsService = string;
 
 /** Extra settings a plugin may ask for on top of the user's choices. */
 export interface AwsClientOptions {
@@ -23,17 +23,7 @@ export interface AwsClientOptions {
   maxAttempts?: number;
 }
 
-/** Settings accepted by every SDK v3 client constructor (`new LambdaClient(config)`). */
-export interface AwsClientConfig {
-  /** The region from `--region` / the host; absent lets the SDK resolve it (env, profile). */
-  region?: string;
-  /** The named profile from `--profile` / the host; absent lets the SDK use `AWS_PROFILE`. */
-  profile?: string;
-  /** See {@link AwsClientOptions.maxAttempts}. */
-  maxAttempts?: number;
-  /** Appended to the SDK's user agent, so requests can be told apart in CloudTrail. */
-  customUserAgent: string;
-}
+export type { AwsClientConfig };
 
 /**
  * Builds the constructor config for an SDK v3 client of `service`, honouring

@@ -19,8 +19,10 @@ export type AwsErrorKind =
   /** The request was rejected for what it carried: fail its items, do not retry. */
   | "item";
 
+import type { AwsErrorInfo as SdkAwsErrorInfo } from "../../sdk/index.ts";
+
 /** An AWS error reduced to the facts a report needs. Never holds credentials. */
-export interface AwsErrorInfo {
+export interface AwsErrorInfo extends SdkAwsErrorInfo {
   kind: AwsErrorKind;
   /** The error code (`ThrottlingException`, `ECONNRESET`, ...). */
   code: string;
@@ -111,13 +113,15 @@ export function classifyAwsError(error: unknown): AwsErrorInfo {
   const code = String(e.code && !e.name?.endsWith("Exception") ? e.code : (e.name ?? e.code ?? "Error"));
   const status = e.$metadata?.httpStatusCode;
   const message = redact(String(e.message ?? error));
-  const info: AwsErrorInfo = { kind: "item", code, message };
+  const info: AwsErrorInfo = { kind: "item", code, message, throttled: false };
   if (status !== undefined) info.status = status;
   const retryAfter = Number(e.retryAfterSeconds);
   if (e.retryAfterSeconds !== undefined && Number.isFinite(retryAfter)) info.retryAfterMs = retryAfter * 1000;
 
-  if (THROTTLING.has(code) || status === 429) info.kind = "retryable";
-  else if (FATAL.has(code) || status === 401 || status === 403) info.kind = "fatal";
+  if (THROTTLING.has(code) || status === 429) {
+    info.kind = "retryable";
+    info.throttled = true;
+  } else if (FATAL.has(code) || status === 401 || status === 403) info.kind = "fatal";
   else if (TRANSIENT.has(code) || (status !== undefined && status >= 500)) info.kind = "retryable";
   else if (status === undefined && isNetworkError(error)) info.kind = "retryable";
   else if (code === "Error" && /region is missing/i.test(message)) info.kind = "fatal";

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { createHost } from "../../src/host/create-host.ts";
-import { parseArn } from "./arn.ts";
-import { awsClientConfig } from "./client-config.ts";
-import { classifyAwsError, redact } from "./errors.ts";
+import { createHost } from "../create-host.ts";
+import { awsClientConfig } from "./aws-client-config.ts";
+import { classifyAwsError, redact } from "./aws-errors.ts";
 
 function host(aws: { region?: string; profile?: string }) {
   const logs: string[] = [];
@@ -92,15 +91,4 @@ describe("classifyAwsError", () => {
     expect(cleaned).not.toContain("abcdef123");
     expect(classifyAwsError(sdkError("InvalidSignatureException", 403, { message })).message).toBe(cleaned);
   });
-});
-
-test("parseArn", () => {
-  expect(parseArn("arn:aws:lambda:eu-west-1:123456789012:function:fn:live")).toEqual({
-    partition: "aws",
-    service: "lambda",
-    region: "eu-west-1",
-    account: "123456789012",
-    resource: "function:fn:live",
-  });
-  expect(parseArn("fn")).toBeUndefined();
 });

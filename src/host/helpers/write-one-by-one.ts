@@ -1,4 +1,4 @@
-import type { Envelope, ItemFailure } from "../../src/sdk/index.ts";
+import type { Envelope, ItemFailure } from "../../sdk/index.ts";
 
 /**
  * Writes a batch one event after another, for targets whose service takes one event per call
