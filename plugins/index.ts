@@ -4,7 +4,11 @@ import eventbridge from "./eventbridge/index.ts";
 import file from "./file/index.ts";
 import lambda from "./lambda/index.ts";
 import lambdaLocal from "./lambda-local/index.ts";
+import opensearch from "./opensearch/index.ts";
+import postgres from "./postgres/index.ts";
+import s3 from "./s3/index.ts";
 import sqlite from "./sqlite/index.ts";
+import sqlserver from "./sqlserver/index.ts";
 import stdout from "./stdout/index.ts";
 
 /**
@@ -20,4 +24,8 @@ export const builtinPlugins: readonly Plugin[] = [
   lambda,
   lambdaLocal,
   ...dynamodb,
+  ...opensearch,
+  ...postgres,
+  ...sqlserver,
+  ...s3,
 ] as Plugin[];

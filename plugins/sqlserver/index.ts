@@ -1,0 +1,8 @@
+import type { Plugin } from "../../src/sdk/index.ts";
+
+/**
+ * The `sqlserver` plugins. Not built yet: this list is empty until they land, so nothing named
+ * `sqlserver` is registered (`rehydrate plugins list` does not show it).
+ */
+const plugins: Plugin[] = [];
+export default plugins;
