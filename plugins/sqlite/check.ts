@@ -8,7 +8,7 @@ import type { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CheckResult } from "../../src/sdk/index.ts";
-import type { TableMapping } from "./mapping/compile.ts";
+import type { TableMapping } from "../shared/table-mapping/compile.ts";
 import { openDatabase } from "./open.ts";
 import { inspectTable } from "./schema.ts";
 import { createTableSql } from "./sql.ts";

@@ -10,7 +10,7 @@ import {
   tableMappingFields,
   tableMappingProblems,
   withMappingDefaults,
-} from "./mapping/config.ts";
+} from "../shared/table-mapping/config.ts";
 import type { SynchronousMode } from "./open.ts";
 import { SQLITE_TYPES } from "./sql.ts";
 

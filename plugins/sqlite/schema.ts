@@ -7,7 +7,7 @@
  * @module
  */
 import type { Database } from "bun:sqlite";
-import type { TableMapping } from "./mapping/compile.ts";
+import type { TableMapping } from "../shared/table-mapping/compile.ts";
 
 /** What {@link inspectTable} found. */
 export interface TableInspection {

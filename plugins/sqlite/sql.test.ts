@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { compileTableMapping } from "./mapping/compile.ts";
-import { withMappingDefaults } from "./mapping/config.ts";
+import { compileTableMapping } from "../shared/table-mapping/compile.ts";
+import { withMappingDefaults } from "../shared/table-mapping/config.ts";
 import { createTableSql, deleteSql, quoteIdentifier, upsertSql } from "./sql.ts";
 import { testHost } from "./test-support.ts";
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { TableMapping } from "./mapping/compile.ts";
-import { JSON_TYPE } from "./mapping/config.ts";
+import type { TableMapping } from "../shared/table-mapping/compile.ts";
+import { JSON_TYPE } from "../shared/table-mapping/config.ts";
 
 /** Declared types accepted in `types`. `JSON` is created as `TEXT` holding JSON text. */
 export const SQLITE_TYPES = ["TEXT", "INTEGER", "REAL", "BLOB", JSON_TYPE] as const;

@@ -7,11 +7,11 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { type Envelope, type ItemFailure, PluginError, type WriteResult } from "../../src/sdk/index.ts";
+import type { Cell } from "../shared/table-mapping/cells.ts";
+import { collapseByKey } from "../shared/table-mapping/collapse.ts";
+import { isRowAction, type RowAction, type TableMapping } from "../shared/table-mapping/compile.ts";
+import { rowDestination } from "../shared/table-mapping/describe.ts";
 import { classifySqliteError } from "./errors.ts";
-import type { Cell } from "./mapping/cells.ts";
-import { collapseByKey } from "./mapping/collapse.ts";
-import { isRowAction, type RowAction, type TableMapping } from "./mapping/compile.ts";
-import { rowDestination } from "./mapping/describe.ts";
 import { deleteSql, upsertSql } from "./sql.ts";
 
 /** Suggested wait before retrying items refused with SQLITE_BUSY (after the busy timeout). */

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { envelopes, testHost, userEvent } from "../test-support.ts";
 import { toCell } from "./cells.ts";
 import { collapseByKey } from "./collapse.ts";
 import { compileTableMapping, isRowAction, type RowAction } from "./compile.ts";
 import { tableMappingProblems, withMappingDefaults } from "./config.ts";
 import { planBatch, rowDestination } from "./describe.ts";
+import { envelopes, mappingTestHost, userEvent } from "./test-support.ts";
 
 const TYPES = ["TEXT", "INTEGER", "JSON"];
-const host = testHost({ baseDir: "/tmp" });
+const host = mappingTestHost();
 
 describe("withMappingDefaults", () => {
   test("whole event in `event` keyed by $.id when only the table is given", () => {
