@@ -6,7 +6,7 @@
  * @module
  */
 import { type Envelope, type Host, type ItemFailure, PluginError } from "../../../src/sdk/index.ts";
-import { type Cell, toCell, toKeyCell } from "./cells.ts";
+import { type Cell, NonFiniteNumberError, toCell, toJsonText, toKeyCell } from "./cells.ts";
 import { JSON_TYPE, type TableMappingConfig } from "./config.ts";
 
 /** A column whose value comes from the event. */
@@ -30,8 +30,13 @@ export interface RowAction {
   readonly key: ReadonlyArray<Exclude<Cell, null>>;
   /** A string identifying the key (type-exact: `42` and `"42"` differ), for collapsing. */
   readonly keyId: string;
-  /** Value cells in {@link TableMapping.values} order; empty for deletes. */
+  /**
+   * Value cells in {@link TableMapping.values} order; empty for deletes, except under a version
+   * guard, where a delete writes a tombstone row with the delete event's values.
+   */
   readonly values: readonly Cell[];
+  /** Under a version guard: the event's version cell (never null; also among `values`). */
+  readonly version?: Exclude<Cell, null>;
 }
 
 /** A compiled table mapping. */
@@ -42,9 +47,17 @@ export interface TableMapping {
   readonly values: readonly MappedColumn[];
   /** The column holding the whole event as JSON text, if any (also listed in `values`). */
   readonly jsonColumn?: string;
+  /** The version guard's column (one of `values`) and its index in `values`, if any. */
+  readonly versionGuard?: { readonly column: MappedColumn; readonly valueIndex: number };
+  /** Under a version guard with deletes: the boolean column marking tombstone rows. */
+  readonly tombstoneColumn?: string;
   /** Declared type of a column from `types` (upper case), if any. */
   declaredType(column: string): string | undefined;
-  /** Maps one event to its action, or to a non-retryable `MissingKey` failure. */
+  /**
+   * Maps one event to its action, or to a non-retryable failure: `MissingKey`, `MissingVersion`
+   * (under a version guard) or `NumberOutOfRange` (a non-finite number, which JSON parses
+   * `1e400` as, would otherwise become NULL).
+   */
   actionFor(envelope: Envelope, index: number): RowAction | ItemFailure;
 }
 
@@ -69,40 +82,86 @@ export function compileTableMapping(
       name: config.jsonColumn,
       path: "$",
       json: false,
-      read: (e) => e.text ?? JSON.stringify(e.event),
+      // Without source text, serialise refusing non-finite numbers (see toJsonText).
+      read: (e) => e.text ?? toJsonText(e.event),
     });
   }
   const isDelete = config.deleteWhen === undefined ? () => false : compileCondition(config.deleteWhen, host);
+  const versionIndex = config.ifNewer === undefined ? -1 : values.findIndex((c) => c.name === config.ifNewer);
+  const versionGuard =
+    versionIndex < 0 ? undefined : { column: values[versionIndex]!, valueIndex: versionIndex };
+  const failure = (index: number, code: string, message: string): ItemFailure => ({
+    index,
+    retryable: false,
+    code,
+    message,
+  });
+  const readCells = (envelope: Envelope, index: number): Cell[] | ItemFailure => {
+    const cells: Cell[] = [];
+    for (const column of values) {
+      try {
+        cells.push(toCell(column.read(envelope), column.json));
+      } catch (error) {
+        if (!(error instanceof NonFiniteNumberError)) throw error;
+        return failure(
+          index,
+          "NumberOutOfRange",
+          `event at ${envelope.position}: ${column.path} for column "${column.name}" of table "${config.table}" is ${error.message}`,
+        );
+      }
+    }
+    return cells;
+  };
 
   return {
     table: config.table,
     keys,
     values,
     ...(config.jsonColumn !== undefined ? { jsonColumn: config.jsonColumn } : {}),
+    ...(versionGuard !== undefined ? { versionGuard } : {}),
+    ...(versionGuard !== undefined && config.tombstoneColumn !== undefined
+      ? { tombstoneColumn: config.tombstoneColumn }
+      : {}),
     declaredType,
     actionFor(envelope, index) {
       const key: Array<Exclude<Cell, null>> = [];
       for (const column of keys) {
-        const cell = toKeyCell(column.read(envelope));
-        if (cell === undefined) {
-          return {
+        let cell: Exclude<Cell, null> | undefined;
+        try {
+          cell = toKeyCell(column.read(envelope));
+        } catch (error) {
+          if (!(error instanceof NonFiniteNumberError)) throw error;
+          return failure(
             index,
-            retryable: false,
-            code: "MissingKey",
-            message: `event at ${envelope.position} has no value at ${column.path} for key column "${column.name}" of table "${config.table}"`,
-          };
+            "NumberOutOfRange",
+            `event at ${envelope.position}: ${column.path} for key column "${column.name}" of table "${config.table}" is ${error.message}`,
+          );
+        }
+        if (cell === undefined) {
+          return failure(
+            index,
+            "MissingKey",
+            `event at ${envelope.position} has no value at ${column.path} for key column "${column.name}" of table "${config.table}"`,
+          );
         }
         key.push(cell);
       }
       const keyId = key.length === 1 ? JSON.stringify(key[0]) : JSON.stringify(key);
-      if (isDelete(envelope.event)) return { index, kind: "delete", key, keyId, values: [] };
-      return {
-        index,
-        kind: "upsert",
-        key,
-        keyId,
-        values: values.map((c) => toCell(c.read(envelope), c.json)),
-      };
+      const kind = isDelete(envelope.event) ? "delete" : "upsert";
+      // Without a guard a delete needs only its key; under one it writes a tombstone row.
+      if (kind === "delete" && versionGuard === undefined) return { index, kind, key, keyId, values: [] };
+      const cells = readCells(envelope, index);
+      if (!Array.isArray(cells)) return cells;
+      if (versionGuard === undefined) return { index, kind, key, keyId, values: cells };
+      const version = cells[versionGuard.valueIndex];
+      if (version === null || version === undefined) {
+        return failure(
+          index,
+          "MissingVersion",
+          `event at ${envelope.position} has no value at ${versionGuard.column.path} for the version column "${versionGuard.column.name}" (ifNewer) of table "${config.table}"`,
+        );
+      }
+      return { index, kind, key, keyId, values: cells, version };
     },
   };
 }

@@ -24,6 +24,18 @@ export interface TableMappingConfig {
   deleteWhen?: Record<string, unknown>;
   /** Column → declared type, for `createTable` (and `JSON` columns always hold JSON text). */
   types?: Record<string, string>;
+  /**
+   * Version guard: a column of `columns` holding the event's version. An event is applied only
+   * when its version is greater than the row's, so an older event never overwrites a newer row.
+   * Only for targets that pass `versionGuard: true` to {@link tableMappingFields}.
+   */
+  ifNewer?: string;
+  /**
+   * With a version guard, a delete writes a tombstone row (its key, version and this column set
+   * to true) instead of removing the row, so a replayed older upsert cannot resurrect it.
+   * Defaults to {@link DEFAULT_TOMBSTONE_COLUMN} when `ifNewer` and `deleteWhen` are both set.
+   */
+  tombstoneColumn?: string;
   /** Whether to create the table when it does not exist. */
   createTable: boolean;
   /** Most events in one write (one transaction). */
@@ -36,14 +48,52 @@ export const DEFAULT_KEY: Readonly<Record<string, string>> = { id: "$.id" };
 export const DEFAULT_JSON_COLUMN = "event";
 /** The default batch size. */
 export const DEFAULT_BATCH_SIZE = 500;
+/** The tombstone column used when `ifNewer` and `deleteWhen` are both set. */
+export const DEFAULT_TOMBSTONE_COLUMN = "deleted";
 /** The declared type name that means "this column holds JSON text" in every backend. */
 export const JSON_TYPE = "JSON";
+
+/** What a backend supports beyond the common mapping. */
+export interface TableMappingFeatures {
+  /** Whether `ifNewer` and `tombstoneColumn` are offered (the backend implements the guard). */
+  versionGuard?: boolean;
+  /** The type key columns and the JSON column get from createTable when `types` is silent. */
+  defaultKeyType?: string;
+  /** How a boolean value is stored, for the `columns` description. @default "as 1/0 where the database has no boolean" */
+  booleans?: string;
+}
 
 /**
  * The config fields of a table mapping, for a target's {@link ConfigSpec}. `typeNames` are the
  * backend's accepted declared types (listed in the `types` description).
  */
-export function tableMappingFields(typeNames: readonly string[]): Record<string, ConfigField> {
+export function tableMappingFields(
+  typeNames: readonly string[],
+  features: TableMappingFeatures = {},
+): Record<string, ConfigField> {
+  const keyType = features.defaultKeyType ?? "TEXT";
+  const booleans = features.booleans ?? "as 1/0 where the database has no boolean";
+  const guard: Record<string, ConfigField> = features.versionGuard
+    ? {
+        ifNewer: {
+          type: "string",
+          description:
+            "Version guard: a column of `columns` holding the event's version (a number or a sortable " +
+            "string such as an ISO time). An event is written only when its version is greater than the " +
+            "row's, so an older event never overwrites a newer row; refused events count as skipped. " +
+            "An event without a version fails with MissingVersion.",
+          example: "version",
+        },
+        tombstoneColumn: {
+          type: "string",
+          description:
+            "With ifNewer and deleteWhen: deletes write a tombstone row (key, version, this column true) " +
+            "instead of removing the row, so replays in any order converge. Defaults to " +
+            `"${DEFAULT_TOMBSTONE_COLUMN}".`,
+          example: DEFAULT_TOMBSTONE_COLUMN,
+        },
+      }
+    : {};
   return {
     table: {
       type: "string",
@@ -63,8 +113,8 @@ export function tableMappingFields(typeNames: readonly string[]): Record<string,
       type: "object",
       description:
         "Value columns: column name → JSON path into the event. Strings and numbers are stored as " +
-        "they are, booleans as 1/0 where the database has no boolean, objects and arrays as JSON text, " +
-        "a missing path as NULL.",
+        `they are, booleans ${booleans}, objects and arrays as JSON text, a missing path as NULL; ` +
+        "a number too large for a double (1e400) fails the event with NumberOutOfRange.",
       example: { email: "$.detail.email", updated_at: "$.time" },
     },
     jsonColumn: {
@@ -85,7 +135,7 @@ export function tableMappingFields(typeNames: readonly string[]): Record<string,
       type: "object",
       description:
         `Declared column types for createTable: column → one of ${typeNames.join(", ")}. Key columns ` +
-        `and the JSON column default to TEXT, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
+        `and the JSON column default to ${keyType}, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
         "value is stored quoted).",
       example: { updated_at: "TEXT", age: "INTEGER", tags: JSON_TYPE },
     },
@@ -101,6 +151,7 @@ export function tableMappingFields(typeNames: readonly string[]): Record<string,
       minimum: 1,
       example: 1000,
     },
+    ...guard,
   };
 }
 
@@ -122,6 +173,11 @@ export function withMappingDefaults(raw: Record<string, unknown>): TableMappingC
   if (jsonColumn !== undefined) config.jsonColumn = jsonColumn;
   if (raw.deleteWhen !== undefined) config.deleteWhen = raw.deleteWhen as Record<string, unknown>;
   if (raw.types !== undefined) config.types = raw.types as Record<string, string>;
+  if (raw.ifNewer !== undefined) config.ifNewer = raw.ifNewer as string;
+  const tombstone =
+    (raw.tombstoneColumn as string | undefined) ??
+    (config.ifNewer !== undefined && config.deleteWhen !== undefined ? DEFAULT_TOMBSTONE_COLUMN : undefined);
+  if (tombstone !== undefined) config.tombstoneColumn = tombstone;
   return config;
 }
 
@@ -129,7 +185,11 @@ export function withMappingDefaults(raw: Record<string, unknown>): TableMappingC
  * Cross-field rules of a table mapping. Each problem names its field. Column names are compared
  * case-insensitively because SQL identifiers are (SQLite, SQL Server, unquoted PostgreSQL).
  */
-export function tableMappingProblems(config: TableMappingConfig, typeNames: readonly string[]): string[] {
+export function tableMappingProblems(
+  config: TableMappingConfig,
+  typeNames: readonly string[],
+  features: TableMappingFeatures = {},
+): string[] {
   const problems: string[] = [];
   if (typeof config.table !== "string" || config.table === "")
     problems.push("table: must be a non-empty name");
@@ -170,6 +230,9 @@ export function tableMappingProblems(config: TableMappingConfig, typeNames: read
     if (d === null || typeof d !== "object" || Array.isArray(d))
       problems.push("deleteWhen: must be an event pattern object");
   }
+  if (config.ifNewer !== undefined || config.tombstoneColumn !== undefined) {
+    problems.push(...versionGuardProblems(config, features, claim));
+  }
   if (config.types !== undefined) {
     for (const [column, type] of Object.entries(config.types)) {
       if (!seen.has(column.toLowerCase())) {
@@ -182,6 +245,30 @@ export function tableMappingProblems(config: TableMappingConfig, typeNames: read
   }
   if (!Number.isInteger(config.batchSize) || config.batchSize < 1) {
     problems.push("batchSize: must be a whole number ≥ 1");
+  }
+  return problems;
+}
+
+function versionGuardProblems(
+  config: TableMappingConfig,
+  features: TableMappingFeatures,
+  claim: (name: string, field: string) => void,
+): string[] {
+  if (!features.versionGuard) {
+    const field = config.ifNewer !== undefined ? "ifNewer" : "tombstoneColumn";
+    return [`${field}: this target has no version guard`];
+  }
+  const problems: string[] = [];
+  if (config.ifNewer === undefined) {
+    problems.push("tombstoneColumn: only used with ifNewer (deletes without a version guard remove the row)");
+  } else if (typeof config.ifNewer !== "string" || !Object.hasOwn(config.columns ?? {}, config.ifNewer)) {
+    problems.push(
+      `ifNewer: must name a column of \`columns\` (the event's version), got ${JSON.stringify(config.ifNewer)}`,
+    );
+  }
+  if (config.tombstoneColumn !== undefined) {
+    if (typeof config.tombstoneColumn !== "string") problems.push("tombstoneColumn: must be a column name");
+    else claim(config.tombstoneColumn, "tombstoneColumn");
   }
   return problems;
 }

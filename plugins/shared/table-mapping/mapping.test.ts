@@ -4,6 +4,7 @@ import { collapseByKey } from "./collapse.ts";
 import { compileTableMapping, isRowAction, type RowAction } from "./compile.ts";
 import { tableMappingProblems, withMappingDefaults } from "./config.ts";
 import { planBatch, rowDestination } from "./describe.ts";
+import { quoteIdentifier, quoteQualified } from "./identifiers.ts";
 import { envelopes, mappingTestHost, userEvent } from "./test-support.ts";
 
 const TYPES = ["TEXT", "INTEGER", "JSON"];
@@ -213,5 +214,107 @@ describe("planBatch", () => {
     expect(plan[1]).toEqual({ index: 1, action: "delete", destination: "users(id=42)", preview: { id: 42 } });
     expect(plan[2]).toMatchObject({ index: 2, action: "skip", destination: "users" });
     expect(String(plan[2]!.preview)).toContain("MissingKey");
+  });
+});
+
+describe("numbers that are not finite", () => {
+  const mapping = compileTableMapping(
+    withMappingDefaults({
+      table: "t",
+      key: { id: "$.detail.userId" },
+      columns: { n: "$.detail.n", doc: "$.detail.doc" },
+      jsonColumn: "event",
+    }),
+    host,
+  );
+  // JSON.parse("1e400") is Infinity: a real source hands the mapping exactly this.
+  const parsed = JSON.parse('{"n":1e400}') as { n: number };
+
+  test("JSON's 1e400 fails the event with NumberOutOfRange naming the field and position, not NULL", () => {
+    const [env] = envelopes([userEvent(1, { n: parsed.n })], 6);
+    const failure = mapping.actionFor(env!, 0);
+    expect(isRowAction(failure)).toBe(false);
+    expect(failure).toMatchObject({ index: 0, retryable: false, code: "NumberOutOfRange" });
+    const message = (failure as { message: string }).message;
+    expect(message).toContain("$.detail.n");
+    expect(message).toContain('"n"');
+    expect(message).toContain("events.ndjson:7");
+    expect(message).toContain("Infinity");
+  });
+
+  test("also inside an object, in a key, and in the whole-event JSON column without source text", () => {
+    const nested = mapping.actionFor(envelopes([userEvent(1, { doc: { a: [1, -Infinity] } })])[0]!, 0);
+    expect(nested).toMatchObject({ code: "NumberOutOfRange" });
+    expect((nested as { message: string }).message).toContain("$.detail.doc");
+    const key = mapping.actionFor(envelopes([userEvent(Number.NaN)])[0]!, 0);
+    expect(key).toMatchObject({ code: "NumberOutOfRange" });
+    expect((key as { message: string }).message).toContain('key column "id"');
+    const onlyJson = compileTableMapping(withMappingDefaults({ table: "t" }), host);
+    const whole = onlyJson.actionFor(
+      { ...envelopes([{ ...userEvent(1), id: "x", extra: parsed.n } as never])[0]! },
+      0,
+    );
+    expect(whole).toMatchObject({ code: "NumberOutOfRange" });
+  });
+
+  test("a null that really is null stays NULL / JSON null", () => {
+    const action = mapping.actionFor(envelopes([userEvent(1, { n: null, doc: { a: null } })])[0]!, 0);
+    expect(isRowAction(action)).toBe(true);
+    expect((action as RowAction).values.slice(0, 2)).toEqual([null, '{"a":null}']);
+  });
+});
+
+describe("version guard (ifNewer)", () => {
+  const guarded = {
+    table: "t",
+    key: { id: "$.detail.userId" },
+    columns: { v: "$.detail.v", email: "$.detail.email" },
+    ifNewer: "v",
+    deleteWhen: { "detail-type": ["UserDeleted"] },
+  };
+  const features = { versionGuard: true };
+
+  test("defaults the tombstone column, and checks the fields", () => {
+    expect(withMappingDefaults(guarded).tombstoneColumn).toBe("deleted");
+    expect(withMappingDefaults({ ...guarded, deleteWhen: undefined }).tombstoneColumn).toBeUndefined();
+    expect(tableMappingProblems(withMappingDefaults(guarded), TYPES, features)).toEqual([]);
+    expect(tableMappingProblems(withMappingDefaults(guarded), TYPES)).toEqual([
+      "ifNewer: this target has no version guard",
+    ]);
+    expect(
+      tableMappingProblems(withMappingDefaults({ ...guarded, ifNewer: "nope" }), TYPES, features),
+    ).toEqual(['ifNewer: must name a column of `columns` (the event\'s version), got "nope"']);
+    expect(
+      tableMappingProblems(withMappingDefaults({ ...guarded, tombstoneColumn: "email" }), TYPES, features),
+    ).toEqual(['tombstoneColumn: column "email" is already mapped by columns.email']);
+    expect(
+      tableMappingProblems(withMappingDefaults({ table: "t", tombstoneColumn: "gone" }), TYPES, features),
+    ).toEqual(["tombstoneColumn: only used with ifNewer (deletes without a version guard remove the row)"]);
+  });
+
+  test("actions carry the version; a delete keeps its values (a tombstone row); no version fails", () => {
+    const mapping = compileTableMapping(withMappingDefaults(guarded), host);
+    expect(mapping.versionGuard?.column.name).toBe("v");
+    expect(mapping.tombstoneColumn).toBe("deleted");
+    const [up, del, none] = envelopes([
+      userEvent("a", { v: 3, email: "e" }),
+      userEvent("a", { v: 4 }, "UserDeleted"),
+      userEvent("a", { email: "x" }),
+    ]);
+    expect(mapping.actionFor(up!, 0)).toMatchObject({ kind: "upsert", version: 3, values: [3, "e"] });
+    expect(mapping.actionFor(del!, 1)).toMatchObject({ kind: "delete", version: 4, values: [4, null] });
+    const failure = mapping.actionFor(none!, 2);
+    expect(failure).toMatchObject({ index: 2, retryable: false, code: "MissingVersion" });
+    expect((failure as { message: string }).message).toContain("$.detail.v");
+    expect((failure as { message: string }).message).toContain("events.ndjson:3");
+  });
+});
+
+describe("quoteIdentifier", () => {
+  test("quotes per dialect, doubling the closing quote; refuses NUL", () => {
+    expect(quoteIdentifier('a"b; drop', "postgres")).toBe('"a""b; drop"');
+    expect(quoteIdentifier("a]b [c", "sqlserver")).toBe("[a]]b [c]");
+    expect(quoteQualified(["s p", "t"], "sqlite")).toBe('"s p"."t"');
+    expect(() => quoteIdentifier("a\0b", "postgres")).toThrow(/NUL/);
   });
 });
