@@ -1,0 +1,125 @@
+/**
+ * `--shard`: which part of a split run this process reads.
+ *
+ * - `--shard i/N`: part i of N, **1-based** like Playwright's `--shard` (`1/4` … `4/4`).
+ * - `--shard auto`: the index the engine running the process hands out, 0-based:
+ *   `JOB_COMPLETION_INDEX` (Kubernetes Indexed Jobs) or `AWS_BATCH_JOB_ARRAY_INDEX` (AWS Batch
+ *   array jobs), or `REHYDRATE_SHARD_INDEX` (0-based, for anything else). The count comes from
+ *   `--shard-count`, `auto/N`, or `REHYDRATE_SHARD_COUNT` (neither Kubernetes nor AWS Batch puts
+ *   the count in the environment).
+ *
+ * Internally a shard is 0-based ({@link ShardAssignment}); it is shown 1-based everywhere.
+ *
+ * @module
+ */
+import type { ConfigField, ShardAssignment } from "../sdk/index.ts";
+import { ConfigError } from "../util/config-error.ts";
+
+/** Environment variables holding a 0-based shard index, in the order they are looked at. */
+export const SHARD_INDEX_VARIABLES = [
+  "JOB_COMPLETION_INDEX",
+  "AWS_BATCH_JOB_ARRAY_INDEX",
+  "REHYDRATE_SHARD_INDEX",
+] as const;
+
+/** The environment variable holding the shard count for `--shard auto`. */
+export const SHARD_COUNT_VARIABLE = "REHYDRATE_SHARD_COUNT";
+
+/** Most shards one run may be split into (AWS Batch's array size limit). */
+export const MAX_SHARDS = 10_000;
+
+/**
+ * Parses a `--shard` value (or the pipeline key `shard`). `count` is `--shard-count` when given.
+ * Throws a {@link ConfigError} naming `where` and saying what is wrong.
+ */
+export function parseShard(
+  value: string,
+  env: Record<string, string | undefined>,
+  options: { count?: number; where?: string } = {},
+): ShardAssignment {
+  const where = options.where ?? "--shard";
+  const text = value.trim();
+  const auto = /^auto(?:\/(\d+))?$/.exec(text);
+  if (auto) {
+    const found = SHARD_INDEX_VARIABLES.find((name) => env[name] !== undefined && env[name] !== "");
+    if (!found) {
+      throw new ConfigError(
+        `"auto" needs a shard index in the environment (${SHARD_INDEX_VARIABLES.join(", ")}; all 0-based)`,
+        where,
+      );
+    }
+    const index = wholeNumber(env[found]!, `${found}`, 0);
+    const countText =
+      auto[1] ?? (options.count === undefined ? env[SHARD_COUNT_VARIABLE] : String(options.count));
+    if (countText === undefined || countText === "") {
+      throw new ConfigError(
+        `"auto" needs the shard count: --shard-count N, --shard auto/N, or ${SHARD_COUNT_VARIABLE}`,
+        where,
+      );
+    }
+    const count = wholeNumber(countText, "the shard count", 1);
+    checkCount(count, where);
+    if (index >= count) {
+      throw new ConfigError(`${found}=${index} is not below the shard count ${count} (it is 0-based)`, where);
+    }
+    return { index, count };
+  }
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  if (!match) {
+    throw new ConfigError(`expected i/N (1-based, e.g. 1/4) or auto, got ${JSON.stringify(value)}`, where);
+  }
+  const index = Number(match[1]);
+  const count = Number(match[2]);
+  checkCount(count, where);
+  if (index < 1 || index > count) {
+    throw new ConfigError(`shard ${index}/${count}: i must be between 1 and ${count} (1-based)`, where);
+  }
+  if (options.count !== undefined && options.count !== count) {
+    throw new ConfigError(`--shard-count ${options.count} disagrees with ${text}`, where);
+  }
+  return { index: index - 1, count };
+}
+
+/** `i/N`, 1-based, for messages and reports. */
+export function formatShard(shard: ShardAssignment): string {
+  return `${shard.index + 1}/${shard.count}`;
+}
+
+/**
+ * Divides the rate budgets of a plugin config among shards, so limits given for the whole run
+ * (read capacity, target rate) hold for the run and not per process. A budget is a number field
+ * whose name ends in `PerSecond` (`maxReadUnitsPerSecond`, `maxItemsPerSecond`, ...), the
+ * convention every built-in follows. Returns a new config; others fields are kept.
+ */
+export function divideRateBudgets(
+  config: Record<string, unknown>,
+  fields: Record<string, ConfigField> | undefined,
+  shards: number,
+): { config: Record<string, unknown>; divided: string[] } {
+  if (shards <= 1) return { config, divided: [] };
+  const out = { ...config };
+  const divided: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (!/PerSecond$/.test(key) || typeof value !== "number") continue;
+    const integer = fields?.[key]?.type === "integer";
+    const share = value / shards;
+    // An integer budget never drops to 0 (that would stall the shard): at least 1 per second.
+    out[key] = integer ? Math.max(1, Math.floor(share)) : share;
+    divided.push(`${key} ${value} → ${out[key]}`);
+  }
+  return { config: out, divided };
+}
+
+function wholeNumber(text: string, what: string, minimum: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < minimum) {
+    throw new ConfigError(`${what} must be a whole number ≥ ${minimum}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function checkCount(count: number, where: string): void {
+  if (count < 1 || count > MAX_SHARDS) {
+    throw new ConfigError(`the shard count must be between 1 and ${MAX_SHARDS}, got ${count}`, where);
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Stores the run's exact frontier (see docs/resume.md): the source cursor of the last batch
+ * before which every event is settled (filtered out, delivered to every target, skipped by a
+ * version guard, or written to the failed-events file), together with the counters so far.
+ *
+ * The engine tells it, in read order, each time the acknowledged frontier moves (`advance`,
+ * cheap); between batches it calls `maybeSave`, which every `intervalMs` runs the engine's
+ * durability barrier (in-flight writes done, every target's `flush`, the failed-events file
+ * fsynced) and then stores the frontier as it was *before* the barrier started: everything
+ * at or before it was reported settled before the barrier, so the barrier made it durable.
+ *
+ * @module
+ */
+import type { JsonValue } from "../../sdk/index.ts";
+import { ConfigError } from "../../util/config-error.ts";
+import { VERSION } from "../../version.ts";
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_KIND,
+  type CheckpointDocument,
+  type Counters,
+  describeIdentityChange,
+  type RunIdentity,
+} from "./format.ts";
+import type { CheckpointStore } from "./store.ts";
+
+/** The default time between two checkpoint saves. Measured cost at this interval: docs/resume.md. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
+
+/**
+ * What to do with a stored checkpoint:
+ * - `resume` (`--resume`): continue from it; an error when there is none.
+ * - `auto` (`--resume=auto`): continue from it when there is one, else start; for schedulers
+ *   that rerun the same command after a failure (Kubernetes Indexed Jobs, AWS Batch retries).
+ * - `restart` (`--restart`): ignore it and overwrite it.
+ * - `new` (neither flag): start; an error when an unfinished checkpoint exists, so a rerun never
+ *   silently restarts or resumes. A finished one is overwritten.
+ */
+export type CheckpointMode = "resume" | "auto" | "restart" | "new";
+
+/** Where a resumed run starts. */
+export interface ResumePoint {
+  cursor: JsonValue;
+  counters: Counters;
+  /** When the checkpoint resumed from was saved. */
+  resumedAt: string;
+  /**
+   * Matched events the interrupted run had dispatched beyond the frontier at its last save. They
+   * (and whatever it dispatched after that save) may be delivered a second time.
+   */
+  inFlightWindow: number;
+  /** How many runs the logical run had before this one. */
+  previousAttempts: number;
+  /** When the logical run first started. */
+  startedAt: string;
+  /** The stored run had already read its source to the end. */
+  done: boolean;
+}
+
+/** Options of {@link Checkpointer.open}. */
+export interface CheckpointerOptions {
+  store: CheckpointStore;
+  identity: RunIdentity;
+  mode: CheckpointMode;
+  /** Resume even when the configuration hash or the shard differs. */
+  force: boolean;
+  intervalMs: number;
+  /** The shard of this run (0-based index), when split. */
+  shard?: { index: number; count: number };
+  /** Zeroed counters of this run's targets, used when not resuming. */
+  emptyCounters: Counters;
+  /** Clock, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/** Loads, advances and stores one run's checkpoint. */
+export class Checkpointer {
+  /** Where this run starts, when it resumes; `undefined` for a fresh start. */
+  readonly resumeFrom: ResumePoint | undefined;
+  /** Checkpoints stored by this run so far. */
+  saves = 0;
+  /** Milliseconds spent in barriers and saves (for the report and the benchmark). */
+  savingMs = 0;
+
+  private cursor: JsonValue | null;
+  private counters: Counters;
+  private inFlight = 0;
+  private changed = false;
+  private lastSaveAt: number;
+  private rev: number;
+  private saving: Promise<void> | undefined;
+  private readonly now: () => number;
+  private readonly startedAt: string;
+  private readonly attempts: number;
+
+  private constructor(
+    private readonly options: CheckpointerOptions,
+    stored: CheckpointDocument | undefined,
+    resume: boolean,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.lastSaveAt = this.now();
+    this.rev = stored?.rev ?? 0;
+    this.startedAt = resume && stored ? stored.startedAt : new Date(this.now()).toISOString();
+    this.attempts = (resume && stored ? stored.attempts : 0) + 1;
+    if (resume && stored) {
+      this.cursor = stored.cursor;
+      this.counters = stored.counters;
+      this.resumeFrom =
+        stored.cursor === null && !stored.done
+          ? undefined
+          : {
+              cursor: stored.cursor,
+              counters: stored.counters,
+              resumedAt: stored.savedAt,
+              inFlightWindow: stored.inFlight,
+              previousAttempts: stored.attempts,
+              startedAt: stored.startedAt,
+              done: stored.done,
+            };
+      // A checkpoint with no frontier yet still carries its attempts and start time.
+      if (this.resumeFrom === undefined) this.counters = options.emptyCounters;
+    } else {
+      this.cursor = null;
+      this.counters = options.emptyCounters;
+    }
+  }
+
+  /** The store's location, for messages and the report. */
+  get location(): string {
+    return this.options.store.location;
+  }
+
+  /**
+   * Loads the stored checkpoint and decides, per `mode`, whether this run resumes. Throws a
+   * {@link ConfigError} saying what differs when the configuration (or the shard) is not the one
+   * the checkpoint was written for, unless `force`.
+   */
+  static async open(options: CheckpointerOptions): Promise<Checkpointer> {
+    const { store, mode } = options;
+    const stored = await store.load();
+    if (mode === "restart") return new Checkpointer(options, stored, false);
+    if (stored === undefined) {
+      if (mode === "resume") {
+        throw new ConfigError(
+          "no checkpoint to resume from (run without --resume to start, or use --resume=auto to start when there is none)",
+          store.location,
+        );
+      }
+      return new Checkpointer(options, undefined, false);
+    }
+    if (mode === "new") {
+      if (stored.done) return new Checkpointer(options, stored, false);
+      throw new ConfigError(
+        `an unfinished run's checkpoint exists (saved ${stored.savedAt}): give --resume to continue it or --restart to start over`,
+        store.location,
+      );
+    }
+    if (!options.force) {
+      const changes = describeIdentityChange(stored.identity, options.identity);
+      const storedShard = stored.shard ? `${stored.shard.index + 1}/${stored.shard.count}` : "none";
+      const shard = options.shard ? `${options.shard.index + 1}/${options.shard.count}` : "none";
+      if (storedShard !== shard) changes.push(`shard: ${storedShard} → ${shard}`);
+      if (changes.length > 0) {
+        throw new ConfigError(
+          `the checkpoint was written for another configuration (${changes.join("; ")}); --force resumes anyway, --restart starts over`,
+          store.location,
+        );
+      }
+    }
+    return new Checkpointer(options, stored, true);
+  }
+
+  /**
+   * Records that the acknowledged frontier moved: every event before `cursor` is settled, and
+   * `counters` count exactly those events. Called in read order; only remembers.
+   * @param inFlight matched events dispatched beyond the frontier right now.
+   */
+  advance(cursor: JsonValue, counters: Counters, inFlight = 0): void {
+    this.cursor = cursor;
+    this.counters = counters;
+    this.inFlight = inFlight;
+    this.changed = true;
+  }
+
+  /**
+   * When `intervalMs` has passed since the last save and the frontier moved, runs `barrier`
+   * (the engine waits for in-flight writes, flushes every target, fsyncs the failed-events
+   * file) and stores the frontier captured before it. Returns at once otherwise.
+   */
+  async maybeSave(barrier: () => Promise<void>): Promise<void> {
+    if (!this.changed || this.now() - this.lastSaveAt < this.options.intervalMs) return;
+    await this.save(barrier, false);
+  }
+
+  /**
+   * At the end of the run (also after Ctrl-C or an error): runs the barrier and stores the final
+   * frontier. `completed` marks a run that read its source to the end and settled everything.
+   */
+  async finish(barrier: () => Promise<void>, completed: boolean): Promise<void> {
+    await this.saving;
+    await this.save(barrier, completed);
+  }
+
+  private async save(barrier: () => Promise<void>, done: boolean): Promise<void> {
+    const started = performance.now();
+    // Captured before the barrier: only what was settled before it is certainly made durable.
+    const cursor = this.cursor;
+    const counters = this.counters;
+    const inFlight = this.inFlight;
+    this.changed = false;
+    const run = (async () => {
+      await barrier();
+      const doc: CheckpointDocument = {
+        kind: CHECKPOINT_KIND,
+        formatVersion: CHECKPOINT_FORMAT_VERSION,
+        toolVersion: VERSION,
+        identity: this.options.identity,
+        ...(this.options.shard ? { shard: this.options.shard } : {}),
+        cursor,
+        counters,
+        inFlight: done ? 0 : inFlight,
+        startedAt: this.startedAt,
+        savedAt: new Date(this.now()).toISOString(),
+        attempts: this.attempts,
+        done,
+        rev: this.rev + 1,
+      };
+      await this.options.store.save(doc);
+      this.rev = doc.rev;
+      this.saves++;
+    })();
+    this.saving = run.catch(() => {});
+    try {
+      await run;
+    } finally {
+      this.lastSaveAt = this.now();
+      this.savingMs += performance.now() - started;
+    }
+  }
+}

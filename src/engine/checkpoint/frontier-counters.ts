@@ -1,0 +1,85 @@
+/**
+ * Counters that follow the acknowledged frontier instead of the live run: each source batch
+ * carries its own counts, and they join the totals only when the batch is acknowledged (every
+ * event of it settled, in read order). A checkpoint stores these totals, so a resumed run that
+ * re-reads the batches after the frontier counts each event once over the whole logical run.
+ *
+ * @module
+ */
+import type { Counters } from "./format.ts";
+
+/** Outcomes a target can give one event, as far as the frontier counters care. */
+export type CountedOutcome = "sent" | "failed" | "skipped" | "cancelled";
+
+/** The counts of one source batch, filled while its events are read and settled. */
+export interface BatchCounts {
+  read: number;
+  invalid: number;
+  matched: number;
+  unmatched: number;
+  prefiltered: number;
+  failedEvents: number;
+  /** Per target, in target order. */
+  targets: Array<Record<CountedOutcome, number>>;
+}
+
+/** Totals of every acknowledged batch, on top of a stored base (a resumed run's checkpoint). */
+export class FrontierCounters {
+  private readonly totals: Counters;
+
+  /** @param base the counters of the checkpoint resumed from, or zeroed ones. Copied. */
+  constructor(base: Counters) {
+    this.totals = structuredClone(base);
+  }
+
+  /** Fresh counts for a batch just read. */
+  newBatch(): BatchCounts {
+    return {
+      read: 0,
+      invalid: 0,
+      matched: 0,
+      unmatched: 0,
+      prefiltered: 0,
+      failedEvents: 0,
+      targets: this.totals.targets.map(() => ({ sent: 0, failed: 0, skipped: 0, cancelled: 0 })),
+    };
+  }
+
+  /** Adds an acknowledged batch's counts to the totals. */
+  add(batch: BatchCounts): void {
+    const t = this.totals;
+    t.read += batch.read;
+    t.invalid += batch.invalid;
+    t.matched += batch.matched;
+    t.unmatched += batch.unmatched;
+    t.prefiltered += batch.prefiltered;
+    t.failedEvents += batch.failedEvents;
+    for (const [i, counts] of batch.targets.entries()) {
+      const target = t.targets[i];
+      if (!target) continue;
+      target.sent += counts.sent;
+      target.failed += counts.failed;
+      target.skipped += counts.skipped;
+      target.cancelled += counts.cancelled;
+    }
+  }
+
+  /**
+   * A copy of the totals. Retries, throttles and write calls are not per event: they are taken
+   * from the live run (`live`, per target), since they say how hard the run worked, not what
+   * happened to which event.
+   */
+  snapshot(live?: ReadonlyArray<{ retried: number; throttled: number; batches: number }>): Counters {
+    const copy = structuredClone(this.totals);
+    if (live) {
+      for (const [i, target] of copy.targets.entries()) {
+        const l = live[i];
+        if (!l) continue;
+        target.retried = l.retried;
+        target.throttled = l.throttled;
+        target.batches = l.batches;
+      }
+    }
+    return copy;
+  }
+}
