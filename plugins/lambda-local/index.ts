@@ -6,9 +6,15 @@
  */
 import { basename, extname } from "node:path";
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
+import {
+  INPUT_CONFIG_FIELDS,
+  inputConfigProblems,
+  type LambdaInputConfig,
+  pickInputOptions,
+} from "../lambda/input-options.ts";
 
 /** Validated configuration of the `lambda-local` target. */
-export interface LocalLambdaConfig {
+export interface LocalLambdaConfig extends LambdaInputConfig {
   handler: string;
   export: string;
   functionName?: string;
@@ -21,7 +27,7 @@ export interface LocalLambdaConfig {
 export default defineTarget<LocalLambdaConfig>({
   kind: "target",
   name: "lambda-local",
-  api: 1,
+  api: 2,
   summary: "Call a local Lambda handler module (TS or JS) with each event, without AWS",
   config: {
     fields: {
@@ -64,6 +70,7 @@ export default defineTarget<LocalLambdaConfig>({
         minimum: 1,
         description: "Most handler calls in flight at once; never more than one per --order-key value.",
       },
+      ...INPUT_CONFIG_FIELDS,
     },
     fromUri(rest) {
       const hash = rest.lastIndexOf("#");
@@ -74,9 +81,10 @@ export default defineTarget<LocalLambdaConfig>({
         : { handler: file };
     },
     validate(config) {
-      return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(String(config.export ?? "handler"))
+      const problems = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(String(config.export ?? "handler"))
         ? []
         : [`export: ${JSON.stringify(config.export)} is not a JavaScript export name`];
+      return [...problems, ...inputConfigProblems(config)];
     },
     examples: [
       ["Call the `handler` export of a TS module", "lambda-local:src/project-order.ts"],
@@ -96,6 +104,7 @@ export default defineTarget<LocalLambdaConfig>({
         timeoutMs: Math.round(config.timeoutSeconds * 1000),
         retryFunctionErrors: config.retryFunctionErrors,
         maxInFlight: config.maxInFlight,
+        input: pickInputOptions(config),
       },
       host,
     );

@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+import type { TargetInputOptions } from "../../src/routes/input-transformer.ts";
 import type {
   CheckResult,
   Envelope,
@@ -12,7 +14,7 @@ import type {
   Target,
   WriteResult,
 } from "../../src/sdk/index.ts";
-import { payloadText } from "../lambda/payload.ts";
+import { payloadBuilder, previewOf } from "../lambda/payload.ts";
 import { makeContext } from "./context.ts";
 import { callHandler, type Handler, loadHandler } from "./load-handler.ts";
 
@@ -27,6 +29,8 @@ export interface LocalLambdaOptions {
   timeoutMs: number;
   retryFunctionErrors: boolean;
   maxInFlight: number;
+  /** What to send instead of the event (EventBridge's Input, InputPath, InputTransformer). */
+  input?: TargetInputOptions;
 }
 
 /** Creates the target. The module is imported in `open`/`check`, not here. */
@@ -37,15 +41,25 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
     return loading;
   };
   const label = `${options.path}#${options.exportName}`;
+  const payloadOf = payloadBuilder(options.input ?? {}, `lambda-local ${label}`);
 
   async function invokeOne(
     handler: Handler,
     envelope: Envelope,
     index: number,
   ): Promise<ItemFailure | undefined> {
+    const rendered = payloadOf(envelope);
+    if (!rendered.ok) {
+      return {
+        index,
+        retryable: false,
+        code: rendered.code,
+        message: `event ${JSON.stringify(envelope.event.id)} at ${envelope.position}: ${rendered.reason}`,
+      };
+    }
     // A fresh parse per call, as Lambda deserialises the payload: the handler may mutate its
     // event without touching the envelope shared with other targets.
-    const event = JSON.parse(payloadText(envelope));
+    const event = JSON.parse(rendered.text);
     const context = makeContext(options);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
@@ -99,7 +113,7 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
         index,
         action: "invoke",
         destination: `local function ${options.functionName} (${label})`,
-        preview: envelope.event,
+        preview: options.input ? previewOf(payloadOf(envelope)) : envelope.event,
       }));
     },
 

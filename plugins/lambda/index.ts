@@ -6,9 +6,15 @@
  */
 import { defineTarget, PluginError } from "../../src/sdk/index.ts";
 import { parseFunctionRef } from "./function-ref.ts";
+import {
+  INPUT_CONFIG_FIELDS,
+  inputConfigProblems,
+  type LambdaInputConfig,
+  pickInputOptions,
+} from "./input-options.ts";
 
 /** Validated configuration of the `lambda` target. */
-export interface LambdaConfig {
+export interface LambdaConfig extends LambdaInputConfig {
   function: string;
   qualifier?: string;
   invocationType: "RequestResponse" | "Event";
@@ -19,7 +25,7 @@ export interface LambdaConfig {
 export default defineTarget<LambdaConfig>({
   kind: "target",
   name: "lambda",
-  api: 1,
+  api: 2,
   summary: "Invoke an AWS Lambda function with each event, as EventBridge would deliver it",
   config: {
     fields: {
@@ -52,6 +58,7 @@ export default defineTarget<LambdaConfig>({
         minimum: 1,
         description: "Most invocations in flight at once; never more than one per --order-key value.",
       },
+      ...INPUT_CONFIG_FIELDS,
     },
     fromUri(rest) {
       if (rest.trim() === "") {
@@ -73,7 +80,7 @@ export default defineTarget<LambdaConfig>({
           return [`qualifier: ${config.qualifier} contradicts the qualifier ${ref.qualifier} in function`];
         }
         if (config.qualifier !== undefined) parseFunctionRef(`x:${config.qualifier}`, "qualifier");
-        return [];
+        return inputConfigProblems(config);
       } catch (error) {
         return [error instanceof Error ? error.message : String(error)];
       }
@@ -85,6 +92,10 @@ export default defineTarget<LambdaConfig>({
       [
         "Queue asynchronously and retry function errors (pipeline file)",
         'targets: [{uri: "lambda:orders-projector", invocationType: Event, retryFunctionErrors: true}]',
+      ],
+      [
+        "Send what a rule's input transformer would send (pipeline file)",
+        'targets: [{uri: "lambda:notify", inputTransformer: {inputPathsMap: {order: "$.detail.orderId"}, inputTemplate: \'{"order": <order>}\'}}]',
       ],
     ],
   },
@@ -102,6 +113,7 @@ export default defineTarget<LambdaConfig>({
         invocationType: config.invocationType,
         retryFunctionErrors: config.retryFunctionErrors,
         maxInFlight: config.maxInFlight,
+        input: pickInputOptions(config),
       },
       host,
       () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from "@aws-sdk/client-lambda";
+import type { TargetInputOptions } from "../../src/routes/input-transformer.ts";
 import {
   type CheckResult,
   type Envelope,
@@ -16,7 +17,7 @@ import {
   type WriteResult,
 } from "../../src/sdk/index.ts";
 import { describeFunction, type FunctionRef } from "./function-ref.ts";
-import { payloadText } from "./payload.ts";
+import { payloadBuilder, previewOf } from "./payload.ts";
 
 /** Lambda's payload limits: 6 MB for synchronous invokes, 1 MB for asynchronous (`Event`). */
 export const PAYLOAD_LIMITS = { RequestResponse: 6 * 1024 * 1024, Event: 1024 * 1024 } as const;
@@ -28,6 +29,8 @@ export interface LambdaTargetOptions {
   /** Whether a function error (the handler threw) is worth retrying. */
   retryFunctionErrors: boolean;
   maxInFlight: number;
+  /** What to send instead of the event (EventBridge's Input, InputPath, InputTransformer). */
+  input?: TargetInputOptions;
 }
 
 /** The slice of the SDK client the target uses. */
@@ -47,9 +50,20 @@ export function createLambdaTarget(
   const label = describeFunction(options.fn);
   const encoder = new TextEncoder();
   const limit = PAYLOAD_LIMITS[options.invocationType];
+  const payloadOf = payloadBuilder(options.input ?? {}, `lambda function ${label}`);
 
   async function invokeOne(envelope: Envelope, index: number): Promise<ItemFailure | undefined> {
-    const payload = encoder.encode(payloadText(envelope));
+    const rendered = payloadOf(envelope);
+    if (!rendered.ok) {
+      // What EventBridge would send is not a valid Lambda payload: no retry can change that.
+      return {
+        index,
+        retryable: false,
+        code: rendered.code,
+        message: `event ${JSON.stringify(envelope.event.id)} at ${envelope.position}: ${rendered.reason}`,
+      };
+    }
+    const payload = encoder.encode(rendered.text);
     if (payload.byteLength > limit) {
       return {
         index,
@@ -130,7 +144,7 @@ export function createLambdaTarget(
         index,
         action: "invoke",
         destination: `function ${label}`,
-        preview: envelope.event,
+        preview: options.input ? previewOf(payloadOf(envelope)) : envelope.event,
       }));
     },
 
