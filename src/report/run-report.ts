@@ -22,13 +22,17 @@ export interface PlanSample {
 export interface TargetReport {
   name: string;
   plugin: string;
-  /** Events delivered (written, invoked, put). */
+  /** Events this target's route selected (every matched event when the target has no own pattern). */
+  selected: number;
+  /** Events delivered (written, invoked, put) and, for stores, durably taken. */
   sent: number;
+  /** Events the store refused on purpose as older than what it holds (a version guard). */
+  skipped: number;
   /** Events that finally failed (after retries). */
   failed: number;
   /** Item retries made (an item retried twice counts 2). */
   retried: number;
-  /** Retries whose failure code was a throttle. */
+  /** Retries of failures the target marked as throttling (`ItemFailure.throttled`). */
   throttled: number;
   /** Events a dry run planned. */
   planned: number;
@@ -38,9 +42,38 @@ export interface TargetReport {
   cancelled: number;
   /** `write` calls made. */
   batches: number;
+  /** How this target was ordered: `global`, `row key` (a store's own key) or the order key's path. */
+  order: string;
+  /** Parallel lanes used (1 with global order). */
+  lanes: number;
+  /** Events that had no value for the order key (all ordered together in one lane). */
+  orderKeyMissing: number;
   check?: { ok: boolean; details: string[] };
   failures: FailureSample[];
   plan: PlanSample[];
+  /** Final failures counted by code, all of them (the `failures` samples stay bounded). */
+  failuresByCode?: Record<string, number>;
+  /** Actions of a real run by verb (`upsert: 10, delete: 2, skip: 1`), as `plannedActions` for dry runs. */
+  actions?: Record<string, number>;
+  /** `write` call latency in milliseconds, from the call to its result. */
+  latencyMs?: LatencyPercentiles;
+}
+
+/** Latency percentiles of one target's `write` calls. */
+export interface LatencyPercentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** How many calls were measured. */
+  count: number;
+}
+
+/** A source or target as the run resolved it: plugin and options, secrets replaced by `***`. */
+export interface ResolvedEndpointReport {
+  name: string;
+  plugin: string;
+  options: Record<string, unknown>;
 }
 
 /**
@@ -54,17 +87,36 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  /** `completed`, `failed` (some events failed), `stopped` (invalid input or fatal error), `interrupted`. */
-  status: "completed" | "failed" | "stopped" | "interrupted";
+  /**
+   * `completed`; `failed` (some events failed or were cancelled); `stopped` (invalid input or a
+   * fatal error); `interrupted` (Ctrl-C, SIGTERM, SIGHUP); `output-closed` (the reader of
+   * `stdout:` went away, as with `| head`: a normal end, exit 0); `preflight-failed` (a check
+   * before the first event failed, exit 2).
+   */
+  status: "completed" | "failed" | "stopped" | "interrupted" | "output-closed" | "preflight-failed";
   exitCode: number;
   /** The fatal error that stopped the run, if any. */
   error?: string;
-  source: { name: string; plugin: string; read: number; invalid: number; invalidSamples: FailureSample[] };
-  filter: { patterns: number; matched: number; unmatched: number; prefiltered: number };
+  source: {
+    name: string;
+    plugin: string;
+    read: number;
+    invalid: number;
+    invalidSamples: FailureSample[];
+    /** The cursor of the last acknowledged batch: where a resume would start from. */
+    lastAcknowledged?: unknown;
+  };
+  /**
+   * `matched` passed the run's pattern (and time range); `unrouted` of those matched no
+   * target's own pattern (routes), so no target received them.
+   */
+  filter: { patterns: number; matched: number; unmatched: number; prefiltered: number; unrouted: number };
   events: { firstId?: string; firstTime?: string; lastId?: string; lastTime?: string };
   throughput: { readPerSecond: number; matchedPerSecond: number };
   targets: TargetReport[];
   failedEventsFile?: string;
+  /** The resolved configuration (secrets redacted), so a report says what ran. */
+  config?: { source: ResolvedEndpointReport; targets: ResolvedEndpointReport[] };
 }
 
 /** A fresh target report. */
@@ -72,7 +124,9 @@ export function newTargetReport(name: string, plugin: string): TargetReport {
   return {
     name,
     plugin,
+    selected: 0,
     sent: 0,
+    skipped: 0,
     failed: 0,
     retried: 0,
     throttled: 0,
@@ -80,6 +134,9 @@ export function newTargetReport(name: string, plugin: string): TargetReport {
     plannedActions: {},
     cancelled: 0,
     batches: 0,
+    order: "global",
+    lanes: 1,
+    orderKeyMissing: 0,
     failures: [],
     plan: [],
   };

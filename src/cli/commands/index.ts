@@ -1,4 +1,6 @@
 import type { CommandClass } from "clipanion";
+import { CompletionCommand } from "./completion.ts";
+import { HelpCommand } from "./help.ts";
 import { PatternTestCommand } from "./pattern/test.ts";
 import { PatternValidateCommand } from "./pattern/validate.ts";
 import { PluginsDescribeCommand } from "./plugins/describe.ts";
@@ -17,4 +19,6 @@ export const commands: CommandClass[] = [
   PluginsDescribeCommand,
   PatternTestCommand,
   PatternValidateCommand,
+  HelpCommand,
+  CompletionCommand,
 ];

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { Option } from "clipanion";
+import { Option, UsageError } from "clipanion";
+import { redactUri } from "../../host/helpers/redact.ts";
 import { PipelineCommand } from "../pipeline-command.ts";
 
 /** `rehydrate run`: read, filter, act, report. */
@@ -37,46 +38,95 @@ export class RunCommand extends PipelineCommand {
     ],
   });
 
-  dryRun = Option.Boolean("--dry-run", {
+  dryRun = Option.Boolean("-n,--dry-run", {
     description: "Read and filter for real; targets only check and plan",
   });
-  report = Option.String("--report", { description: "Write the JSON run report to this file" });
+  report = Option.String("--report", {
+    description: "Write the run report to this file (- for stdout)",
+  });
+  reportFormat = Option.String("--report-format", {
+    description: "Format of --report: json or md (Markdown)",
+  });
+  json = Option.Boolean("--json", false, {
+    description: "Print the run summary as one JSON line (the report) on stdout instead of text on stderr",
+  });
   failed = Option.String("--failed", {
     description: "Write failed events as NDJSON (a valid --from source)",
   });
   skipInvalid = Option.Boolean("--skip-invalid", {
     description: "Record malformed records in the report and --failed file and go on",
   });
-  progress = Option.Boolean("--progress", {
-    description: "Show the progress line (default: only when stderr is a terminal)",
+  progress = Option.String("--progress", {
+    description:
+      "auto: a live bar on a terminal, a plain line every --progress-interval in logs and CI; bar, plain or off",
+  });
+  progressInterval = Option.String("--progress-interval", {
+    description: "Seconds between two plain progress lines",
+  });
+  quiet = Option.Boolean("-q,--quiet", false, {
+    description: "No progress and no summary unless the run fails (errors are still printed)",
+  });
+  set = Option.Array("--set", {
+    description:
+      "Set a plugin option: key=value for the only target, 0.key=value for targets[0], source.key=value (value as JSON or text)",
+  });
+  endpointUrl = Option.String("--endpoint-url", {
+    description: "Send AWS requests to this endpoint (LocalStack, DynamoDB Local); same as AWS_ENDPOINT_URL",
   });
   prefilter = Option.Boolean("--prefilter", true, {
-    description:
-      "Skip parsing records whose text cannot match (--no-prefilter parses and validates every record)",
+    description: "Parse and validate every record, even those whose raw text cannot match the pattern",
   });
   verbose = Option.Boolean("--verbose", false, { description: "Log plugin debug messages" });
 
   async execute(): Promise<number> {
-    const [{ resolveRun }, { runPipeline, writeReportFile }, { renderHumanSummary }] = await Promise.all([
+    const [{ resolveRun }, { runPipeline }, output, progressModule, { applySetOptions }] = await Promise.all([
       import("../../config/resolve-run.ts"),
       import("../../engine/runner.ts"),
-      import("../../report/human-summary.ts"),
+      import("./run-output.ts"),
+      import("../../report/progress/index.ts"),
+      import("./set-options.ts"),
     ]);
+    let reportTarget: string | undefined;
+    let reportFormat: (typeof output.REPORT_FORMATS)[number] = "json";
     let plan: Awaited<ReturnType<typeof resolveRun>>;
     try {
+      if (this.endpointUrl !== undefined) process.env.AWS_ENDPOINT_URL = this.endpointUrl;
       const spec = await this.loadSpec();
+      if (this.set !== undefined) applySetOptions(spec, this.set);
       if (this.dryRun !== undefined) spec.dryRun = this.dryRun;
       if (this.skipInvalid !== undefined) spec.skipInvalid = this.skipInvalid;
-      if (this.report !== undefined) spec.report = resolve(this.report);
+      if (this.report !== undefined) spec.report = this.report === "-" ? "-" : resolve(this.report);
+      // `-` is stdout, not a file named "-" next to the pipeline file.
+      const reportToStdout = spec.report === "-";
+      if (reportToStdout) spec.report = undefined;
+      reportFormat = parseReportFormat(this.reportFormat, output.REPORT_FORMATS);
       if (this.failed !== undefined) spec.failed = resolve(this.failed);
-      if (this.progress !== undefined) spec.progress = this.progress;
+      const stderr = this.context.stderr as { isTTY?: boolean; columns?: number };
+      const progress = progressModule.resolveProgressMode({
+        flag: parseChoice("--progress", this.progress, progressModule.PROGRESS_FLAG_VALUES),
+        file: spec.progress,
+        quiet: this.quiet,
+        isTTY: Boolean(stderr.isTTY),
+        env: this.context.env,
+      });
+      progressModule.configureProgress({
+        mode: progress,
+        intervalMs: parseSeconds(this.progressInterval, this.context.env.REHYDRATE_PROGRESS_INTERVAL),
+        columns: () => stderr.columns ?? Number(this.context.env.COLUMNS || 80),
+        unicode: this.context.env.TERM !== "linux",
+      });
+      spec.progress = progress !== "off";
       const registry = await this.loadPlugins(spec);
-      const isTTY = Boolean((this.context.stderr as { isTTY?: boolean }).isTTY);
       plan = resolveRun(spec, registry, {
         verbose: this.verbose,
         prefilter: this.prefilter,
-        progress: isTTY,
+        progress: progress !== "off",
       });
+      reportTarget = reportToStdout ? "-" : plan.reportPath;
+      if ((reportToStdout || this.json) && plan.targets.some((t) => t.registered.plugin.name === "stdout"))
+        throw new UsageError(
+          `${reportToStdout ? "--report -" : "--json"} writes to stdout, and so does a stdout: target: write the report to a file (--report report.json)`,
+        );
     } catch (error) {
       return this.configErrorExit(error);
     }
@@ -99,18 +149,71 @@ export class RunCommand extends PipelineCommand {
         stderr: this.context.stderr,
         interrupt: interrupt.signal,
       });
-      if (plan.reportPath) {
-        try {
-          writeReportFile(plan.reportPath, report);
-        } catch (error) {
-          this.err(`error: cannot write the report to ${plan.reportPath}: ${(error as Error).message}`);
-          report.exitCode = report.exitCode || 1;
-        }
-      }
-      this.context.stderr.write(renderHumanSummary(report));
-      return report.exitCode;
+      report.config ??= resolvedConfig(plan);
+      return output.writeRunOutputs(report, {
+        report: reportTarget,
+        format: reportFormat,
+        json: this.json,
+        quiet: this.quiet,
+        profile: plan.aws.profile,
+        env: this.context.env,
+        stdout: this.context.stdout,
+        stderr: this.context.stderr,
+      });
     } finally {
       process.off("SIGINT", onSigint);
     }
   }
+}
+
+/** A flag with a fixed set of values, with a suggestion when mistyped. */
+function parseChoice<T extends string>(
+  flag: string,
+  value: string | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  const near = choices.find((c) => c.startsWith(value.slice(0, 2)));
+  throw new UsageError(
+    `${flag} must be one of ${choices.join(", ")}, got ${JSON.stringify(value)}${near ? ` (did you mean ${near}?)` : ""}`,
+  );
+}
+
+function parseReportFormat<T extends string>(value: string | undefined, formats: readonly T[]): T {
+  return parseChoice("--report-format", value, formats) ?? formats[0]!;
+}
+
+/** `--progress-interval` (or `$REHYDRATE_PROGRESS_INTERVAL`) in seconds, as milliseconds. */
+function parseSeconds(flag: string | undefined, env: string | undefined): number {
+  const text = flag ?? env;
+  if (text === undefined || text === "") return 15_000;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 1)
+    throw new UsageError(`--progress-interval must be a number of seconds ≥ 1, got ${JSON.stringify(text)}`);
+  return Math.round(seconds * 1000);
+}
+
+/** The run's source and targets as resolved, secret options replaced by `***`. */
+function resolvedConfig(plan: {
+  source: ResolvedLike;
+  targets: ResolvedLike[];
+}): NonNullable<import("../../report/run-report.ts").RunReport["config"]> {
+  const entry = (e: ResolvedLike) => {
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(e.config))
+      options[key] = e.registered.plugin.config.fields[key]?.secret
+        ? "***"
+        : typeof value === "string"
+          ? redactUri(value)
+          : value;
+    return { name: redactUri(e.name), plugin: e.registered.plugin.name, options };
+  };
+  return { source: entry(plan.source), targets: plan.targets.map(entry) };
+}
+
+interface ResolvedLike {
+  name: string;
+  config: Record<string, unknown>;
+  registered: { plugin: { name: string; config: { fields: Record<string, { secret?: boolean }> } } };
 }
