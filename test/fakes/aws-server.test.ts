@@ -7,7 +7,13 @@ import {
 } from "@aws-sdk/client-eventbridge";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { useAwsFakeEnv } from "../aws/aws-env.ts";
-import { type AwsFake, type ReceivedEventBridge, type ReceivedInvoke, startAwsFake } from "./aws-server.ts";
+import {
+  type AwsFake,
+  type ReceivedCloudFormation,
+  type ReceivedEventBridge,
+  type ReceivedInvoke,
+  startAwsFake,
+} from "./aws-server.ts";
 
 let fake: AwsFake;
 let restoreEnv: () => void;
@@ -181,5 +187,128 @@ describe("AWS fake: EventBridge (awsJson1_1)", () => {
     const rate = first.filter((o) => o !== "ok").length / first.length;
     expect(rate).toBeGreaterThan(0.25);
     expect(rate).toBeLessThan(0.35);
+  });
+});
+
+describe("AWS fake: ListRules, ListTargetsByRule (awsJson1_1) and DescribeStackResources (awsQuery)", () => {
+  test("rules and targets are listed in pages with NextToken, as the real SDK pages them", async () => {
+    const { ListRulesCommand, ListTargetsByRuleCommand } = await import("@aws-sdk/client-eventbridge");
+    const other = startAwsFake({
+      listPageSize: 2,
+      busRules: [
+        { bus: "orders", name: "a", eventPattern: '{"source":["s"]}' },
+        { bus: "orders", name: "b", state: "DISABLED", eventPattern: "{}" },
+        { bus: "orders", name: "c", scheduleExpression: "rate(5 minutes)" },
+        {
+          bus: "orders",
+          name: "d",
+          eventPattern: "{}",
+          targets: [1, 2, 3].map((i) => ({ Id: `t${i}`, Arn: `arn:aws:lambda:us-east-1:1:function:f${i}` })),
+        },
+        { name: "on-default", eventPattern: "{}" },
+      ],
+    });
+    const client = new EventBridgeClient({ maxAttempts: 1, endpoint: other.url });
+    try {
+      const first = await client.send(new ListRulesCommand({ EventBusName: "orders" }));
+      expect(first.Rules!.map((r) => r.Name)).toEqual(["a", "b"]);
+      expect(first.NextToken).toBeString();
+      // The SDK has no paginator for these two: follow NextToken by hand, as bus-rules does.
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListRulesCommand({ EventBusName: "orders", NextToken: token }));
+        names.push(...page.Rules!.map((r) => r.Name!));
+        token = page.NextToken;
+      } while (token);
+      expect(names).toEqual(["a", "b", "c", "d"]);
+      const rules = (await client.send(new ListRulesCommand({ EventBusName: "orders", Limit: 10 }))).Rules!;
+      expect(rules[1]).toMatchObject({ Name: "b", State: "DISABLED" });
+      expect(rules[2]).toMatchObject({ Name: "c", ScheduleExpression: "rate(5 minutes)" });
+      expect(rules[0]).toMatchObject({
+        Arn: "arn:aws:events:us-east-1:123456789012:rule/orders/a",
+        EventPattern: '{"source":["s"]}',
+        EventBusName: "orders",
+      });
+      const onDefault = await client.send(new ListRulesCommand({}));
+      expect(onDefault.Rules).toEqual([
+        expect.objectContaining({ Arn: "arn:aws:events:us-east-1:123456789012:rule/on-default" }),
+      ]);
+      const ids: string[] = [];
+      do {
+        const page = await client.send(
+          new ListTargetsByRuleCommand({ Rule: "d", EventBusName: "orders", NextToken: token }),
+        );
+        ids.push(...page.Targets!.map((t) => t.Id!));
+        token = page.NextToken;
+      } while (token);
+      expect(ids).toEqual(["t1", "t2", "t3"]);
+      const bad = await client
+        .send(new ListRulesCommand({ EventBusName: "orders", NextToken: "garbage" }))
+        .catch((e) => e);
+      expect(bad).toMatchObject({ name: "ValidationException" });
+      const missing = await client
+        .send(new ListTargetsByRuleCommand({ Rule: "zz", EventBusName: "orders" }))
+        .catch((e) => e);
+      expect(missing).toMatchObject({ name: "ResourceNotFoundException" });
+      const noBus = await client.send(new ListRulesCommand({ EventBusName: "nope" })).catch((e) => e);
+      expect(noBus).toMatchObject({ name: "ResourceNotFoundException" });
+      const described = await client.send(new DescribeRuleCommand({ Name: "a", EventBusName: "orders" }));
+      expect(described.EventPattern).toBe('{"source":["s"]}');
+    } finally {
+      client.destroy();
+      await other.stop();
+    }
+  });
+
+  test("DescribeStackResources answers in XML; unknown stacks are ValidationError", async () => {
+    const { CloudFormationClient, DescribeStackResourcesCommand } = await import(
+      "@aws-sdk/client-cloudformation"
+    );
+    const other = startAwsFake({
+      stacks: {
+        shop: [
+          {
+            logicalId: "ProjectorFunction",
+            physicalId: "shop-Projector-AbC123",
+            type: "AWS::Lambda::Function",
+          },
+          { logicalId: "Queue", physicalId: "https://sqs/q & <x>", type: "AWS::SQS::Queue" },
+        ],
+      },
+    });
+    const client = new CloudFormationClient({
+      maxAttempts: 1,
+      endpoint: other.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+    });
+    try {
+      const answer = await client.send(new DescribeStackResourcesCommand({ StackName: "shop" }));
+      expect(
+        answer.StackResources!.map((r) => [r.LogicalResourceId, r.PhysicalResourceId, r.ResourceType]),
+      ).toEqual([
+        ["ProjectorFunction", "shop-Projector-AbC123", "AWS::Lambda::Function"],
+        ["Queue", "https://sqs/q & <x>", "AWS::SQS::Queue"],
+      ]);
+      const received = other.received[0] as ReceivedCloudFormation;
+      expect(received).toMatchObject({
+        service: "cloudformation",
+        operation: "DescribeStackResources",
+        params: { Action: "DescribeStackResources", Version: "2010-05-15", StackName: "shop" },
+        signed: true,
+      });
+      const missing = await client
+        .send(new DescribeStackResourcesCommand({ StackName: "nope" }))
+        .catch((e) => e);
+      expect(missing).toMatchObject({
+        name: "ValidationError",
+        message: "Stack with id nope does not exist",
+        $metadata: { httpStatusCode: 400 },
+      });
+    } finally {
+      client.destroy();
+      await other.stop();
+    }
   });
 });

@@ -1,10 +1,12 @@
 /**
- * A loopback fake of AWS Lambda `Invoke` (restJson1) and Amazon EventBridge `PutEvents` /
- * `DescribeEventBus` / `DescribeRule` (awsJson1_1), for tests and benchmarks.
+ * A loopback fake of AWS Lambda `Invoke` (restJson1), Amazon EventBridge `PutEvents` /
+ * `DescribeEventBus` / `DescribeRule` / `ListRules` / `ListTargetsByRule` (awsJson1_1), and AWS
+ * CloudFormation `DescribeStackResources` (awsQuery: a form-encoded POST answered in XML), for
+ * tests and benchmarks.
  *
  * One `Bun.serve` on 127.0.0.1, port 0. Point the real SDK clients at it with
- * `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL_EVENTBRIDGE` (or `AWS_ENDPOINT_URL`, or a
- * client `endpoint`). Requests are not signature-checked: the fake only records whether one was
+ * `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL_EVENTBRIDGE` / `AWS_ENDPOINT_URL_CLOUDFORMATION`
+ * (or `AWS_ENDPOINT_URL`, or a client `endpoint`). Requests are not signature-checked: the fake only records whether one was
  * present, never the credential.
  *
  * Faults are drawn from a seeded RNG so a failing test replays the same way. Every request
@@ -57,6 +59,37 @@ export interface AwsFakeOptions {
   deniedOperations?: string[];
   /** A deterministic PutEvents entry failure: a returned code fails the entry (not a fault draw). */
   entryFailureFor?: (entry: PutEventsEntry) => string | undefined;
+  /**
+   * Rules with their patterns and targets, for `ListRules`, `ListTargetsByRule` and
+   * `DescribeRule` (their buses are added to `buses`). Listed in the order given.
+   */
+  busRules?: FakeRule[];
+  /** Page size of `ListRules`/`ListTargetsByRule` when the request gives no `Limit`. @default 100 */
+  listPageSize?: number;
+  /** CloudFormation stacks for `DescribeStackResources`: stack name → its resources. */
+  stacks?: Record<string, FakeStackResource[]>;
+}
+
+/** A rule on a bus, as `ListRules` describes it, with its targets. */
+export interface FakeRule {
+  /** @default "default" */
+  bus?: string;
+  name: string;
+  /** @default "ENABLED" */
+  state?: "ENABLED" | "DISABLED" | "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
+  /** The pattern as JSON text (as the API carries it). */
+  eventPattern?: string;
+  scheduleExpression?: string;
+  description?: string;
+  /** Targets in the API's shape (`Id`, `Arn`, `Input`, `InputPath`, `InputTransformer`, ...). */
+  targets?: Array<Record<string, unknown>>;
+}
+
+/** One resource of a stack, as `DescribeStackResources` lists it. */
+export interface FakeStackResource {
+  logicalId: string;
+  physicalId: string;
+  type: string;
 }
 
 /** One PutEvents request entry, as the SDK sent it. */
@@ -96,7 +129,7 @@ export interface ReceivedEntry extends PutEventsEntry {
 /** One EventBridge request the fake received. */
 export interface ReceivedEventBridge {
   service: "eventbridge";
-  operation: "PutEvents" | "DescribeEventBus" | "DescribeRule" | string;
+  operation: "PutEvents" | "DescribeEventBus" | "DescribeRule" | "ListRules" | "ListTargetsByRule" | string;
   body: unknown;
   signed: boolean;
   /** For PutEvents: each entry with its outcome (all `ThrottlingException` when throttled). */
@@ -106,8 +139,21 @@ export interface ReceivedEventBridge {
   endedAt: number;
 }
 
+/** One CloudFormation (awsQuery) request the fake received. */
+export interface ReceivedCloudFormation {
+  service: "cloudformation";
+  /** The form's `Action`, e.g. `DescribeStackResources`. */
+  operation: string;
+  /** The form fields as sent. */
+  params: Record<string, string>;
+  signed: boolean;
+  outcome: "ok" | string;
+  startedAt: number;
+  endedAt: number;
+}
+
 /** Anything the fake received, in arrival order. */
-export type Received = ReceivedInvoke | ReceivedEventBridge;
+export type Received = ReceivedInvoke | ReceivedEventBridge | ReceivedCloudFormation;
 
 /** A running fake. */
 export interface AwsFake {
@@ -128,8 +174,13 @@ const EVENT_LIMIT = 1024 * 1024;
 export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
   let faults: AwsFaults = { ...options.faults };
   const random = seededRandom(options.seed ?? 1);
-  const buses = new Set(options.buses ?? ["default"]);
+  const busRules = options.busRules ?? [];
+  const buses = new Set([
+    ...(options.buses ?? ["default"]),
+    ...busRules.map((rule) => rule.bus ?? "default"),
+  ]);
   const rules = new Set(options.rules ?? []);
+  const pageSize = options.listPageSize ?? 100;
   const functions = options.functions ? new Set(options.functions) : undefined;
   const received: Received[] = [];
   const started = performance.now();
@@ -276,6 +327,8 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
       case "DescribeRule": {
         const bus = busName(body.EventBusName as string | undefined);
         const name = String(body.Name ?? "");
+        const known = busRules.find((rule) => (rule.bus ?? "default") === bus && rule.name === name);
+        if (known) return answer("ok", awsJson(describeRule(known)));
         if (!rules.has(`${bus}/${name}`)) {
           return answer(
             "ResourceNotFoundException",
@@ -295,6 +348,38 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
       }
       case "PutEvents":
         return putEvents(body, record, answer);
+      case "ListRules": {
+        const bus = busName(body.EventBusName as string | undefined);
+        if (!buses.has(bus)) {
+          return answer(
+            "ResourceNotFoundException",
+            jsonError(400, "ResourceNotFoundException", `Event bus ${bus} does not exist.`),
+          );
+        }
+        const prefix = String(body.NamePrefix ?? "");
+        const all = busRules.filter(
+          (rule) => (rule.bus ?? "default") === bus && rule.name.startsWith(prefix),
+        );
+        const page = paginate(all, body, pageSize);
+        if (typeof page === "string")
+          return answer("ValidationException", jsonError(400, "ValidationException", page));
+        return answer("ok", awsJson({ Rules: page.items.map(describeRule), ...page.next }));
+      }
+      case "ListTargetsByRule": {
+        const bus = busName(body.EventBusName as string | undefined);
+        const name = String(body.Rule ?? "");
+        const rule = busRules.find((r) => (r.bus ?? "default") === bus && r.name === name);
+        if (!rule) {
+          return answer(
+            "ResourceNotFoundException",
+            jsonError(400, "ResourceNotFoundException", `Rule ${name} does not exist on EventBus ${bus}.`),
+          );
+        }
+        const page = paginate(rule.targets ?? [], body, pageSize);
+        if (typeof page === "string")
+          return answer("ValidationException", jsonError(400, "ValidationException", page));
+        return answer("ok", awsJson({ Targets: page.items, ...page.next }));
+      }
       default:
         return answer(
           "UnknownOperationException",
@@ -356,6 +441,65 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
     return answer("ok", awsJson({ FailedEntryCount: failed, Entries: results }));
   }
 
+  /**
+   * CloudFormation speaks awsQuery: `POST /` with a form body (`Action`, `Version`, parameters)
+   * and an XML answer; errors are XML `ErrorResponse`s whose `Code` the SDK turns into the
+   * error's name.
+   */
+  async function cloudFormation(request: Request): Promise<Response> {
+    const startedAt = now();
+    const params = Object.fromEntries(new URLSearchParams(await request.text()));
+    const record: ReceivedCloudFormation = {
+      service: "cloudformation",
+      operation: params.Action ?? "",
+      params,
+      signed: request.headers.has("authorization"),
+      outcome: "ok",
+      startedAt,
+      endedAt: startedAt,
+    };
+    received.push(record);
+    await delay();
+    const answer = (outcome: string, response: Response) => {
+      record.outcome = outcome;
+      record.endedAt = now();
+      return response;
+    };
+    if (params.Action !== "DescribeStackResources") {
+      return answer("InvalidAction", queryError(400, "InvalidAction", `Unknown action ${params.Action}`));
+    }
+    const stackName = params.StackName ?? "";
+    const resources = options.stacks?.[stackName];
+    if (!resources) {
+      return answer(
+        "ValidationError",
+        queryError(400, "ValidationError", `Stack with id ${stackName} does not exist`),
+      );
+    }
+    const stackId = `arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/00000000-0000-0000-0000-000000000000`;
+    const members = resources
+      .filter((r) => params.LogicalResourceId === undefined || r.logicalId === params.LogicalResourceId)
+      .map(
+        (r) =>
+          `<member><StackName>${xml(stackName)}</StackName><StackId>${xml(stackId)}</StackId>` +
+          `<LogicalResourceId>${xml(r.logicalId)}</LogicalResourceId>` +
+          `<PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>` +
+          `<ResourceType>${xml(r.type)}</ResourceType><Timestamp>2024-01-01T00:00:00Z</Timestamp>` +
+          `<ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+      )
+      .join("");
+    return answer(
+      "ok",
+      new Response(
+        `<DescribeStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">` +
+          `<DescribeStackResourcesResult><StackResources>${members}</StackResources></DescribeStackResourcesResult>` +
+          `<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>` +
+          `</DescribeStackResourcesResponse>`,
+        { status: 200, headers: { "Content-Type": "text/xml" } },
+      ),
+    );
+  }
+
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -364,6 +508,10 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
       const match = url.pathname.match(/^\/2015-03-31\/functions\/([^/]+)\/invocations$/);
       if (request.method === "POST" && match) return invoke(request, url, match);
       if (request.method === "POST" && request.headers.has("x-amz-target")) return eventBridge(request);
+      const type = request.headers.get("content-type") ?? "";
+      if (request.method === "POST" && type.startsWith("application/x-www-form-urlencoded")) {
+        return cloudFormation(request);
+      }
       return jsonError(404, "UnknownOperationException", `No route for ${request.method} ${url.pathname}`);
     },
   });
@@ -378,6 +526,61 @@ export function startAwsFake(options: AwsFakeOptions = {}): AwsFake {
       await server.stop(true);
     },
   };
+}
+
+/** `ListRules`' and `DescribeRule`'s description of a rule. */
+function describeRule(rule: FakeRule): Record<string, unknown> {
+  const bus = rule.bus ?? "default";
+  const described: Record<string, unknown> = {
+    Name: rule.name,
+    Arn: `arn:aws:events:us-east-1:123456789012:rule/${bus === "default" ? "" : `${bus}/`}${rule.name}`,
+    State: rule.state ?? "ENABLED",
+    EventBusName: bus,
+  };
+  if (rule.eventPattern !== undefined) described.EventPattern = rule.eventPattern;
+  if (rule.scheduleExpression !== undefined) described.ScheduleExpression = rule.scheduleExpression;
+  if (rule.description !== undefined) described.Description = rule.description;
+  return described;
+}
+
+/**
+ * One page of a list: `Limit` (1–100) or the fake's page size, from the offset an earlier
+ * `NextToken` carries. Tokens are opaque to the client, as AWS's are.
+ */
+function paginate<T>(
+  all: T[],
+  body: Record<string, unknown>,
+  pageSize: number,
+): { items: T[]; next: { NextToken?: string } } | string {
+  const limit = body.Limit === undefined ? pageSize : Number(body.Limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and 100";
+  }
+  let start = 0;
+  if (body.NextToken !== undefined) {
+    const decoded = /^page:(\d+)$/.exec(Buffer.from(String(body.NextToken), "base64").toString());
+    if (!decoded) return "The NextToken is not valid.";
+    start = Number(decoded[1]);
+  }
+  const items = all.slice(start, start + limit);
+  const end = start + items.length;
+  return {
+    items,
+    next: end < all.length ? { NextToken: Buffer.from(`page:${end}`).toString("base64") } : {},
+  };
+}
+
+function xml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function queryError(status: number, code: string, message: string): Response {
+  return new Response(
+    `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type>` +
+      `<Code>${xml(code)}</Code><Message>${xml(message)}</Message></Error>` +
+      `<RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
+    { status, headers: { "Content-Type": "text/xml" } },
+  );
 }
 
 /** Rejects entries the way EventBridge does (a small, honest subset of its checks). */
