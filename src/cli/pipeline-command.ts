@@ -40,13 +40,13 @@ export abstract class PluginAwareCommand extends BaseCommand {
 export abstract class PipelineCommand extends PluginAwareCommand {
   pipelineFile = Option.String({ required: false, name: "PIPELINE_FILE" });
 
-  from = Option.String("--from", {
+  from = Option.String("-f,--from", {
     description: "Source URI: file:<path|glob> (or a bare path), - for stdin, dynamodb:<table>, ...",
   });
-  to = Option.Array("--to", {
+  to = Option.Array("-t,--to", {
     description: "Target URI, repeatable: stdout:, file:<out.ndjson>, sqlite:<db>#<table>, lambda:<fn>, ...",
   });
-  pattern = Option.Array("--pattern", {
+  pattern = Option.Array("-p,--pattern", {
     description: "EventBridge event pattern as JSON or @file; repeat to OR several",
   });
   rule = Option.String("--rule", {
@@ -61,14 +61,13 @@ export abstract class PipelineCommand extends PluginAwareCommand {
     description: "JSON path of the ordering key (detail.orderId): per-key order with parallel lanes",
   });
   concurrency = Option.String("--concurrency", {
-    description: "Parallel lanes per target when --order-key is set (default 4)",
+    description: "Parallel lanes per target when --order-key is set",
   });
   limit = Option.String("--limit", {
     description: "Stop after this many matched events",
   });
   maxAttempts = Option.String("--max-attempts", {
-    description:
-      "Most attempts per event for retryable failures (throttles, 5xx), the first included (default 8)",
+    description: "Most attempts per event for retryable failures (throttles, 5xx), the first included",
   });
   region = Option.String("--region", { description: "AWS region for AWS plugins" });
   profile = Option.String("--profile", { description: "AWS profile for AWS plugins" });
