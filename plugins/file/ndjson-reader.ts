@@ -17,6 +17,19 @@ export interface ReaderOptions {
   signal?: AbortSignal;
   /** `false`: records carry their text only, unparsed (worker threads). @default true */
   parse?: boolean;
+  /** Line number of the input's first line (a resumed read starts mid-file). @default 1 */
+  startLine?: number;
+}
+
+/**
+ * What the NDJSON reader puts in {@link SourceBatch.cursor}: the byte offset (in the input as
+ * read, after a BOM) of the first line not in this or an earlier batch, and that line's number.
+ * The file source turns it into its own cursor; a reader started on the input from `offset` with
+ * `startLine: line` yields exactly the records after the batch.
+ */
+export interface NdjsonReaderCursor {
+  offset: number;
+  line: number;
 }
 
 /** Where the line scanner stands inside a block of complete lines. */
@@ -56,7 +69,7 @@ export async function* readNdjson(
   const cursor: LineCursor = {
     bytes: Buffer.alloc(0),
     pos: 0,
-    line: 1,
+    line: options.startLine ?? 1,
     encoding: "utf8",
     checkEachLine: false,
   };
@@ -65,21 +78,33 @@ export async function* readNdjson(
   /** Set while skipping the rest of a line that exceeded `maxRecordBytes`. */
   let discarding = false;
 
-  const takeLines = function* (block: Uint8Array): Generator<SourceBatch> {
+  /** Byte offset in the input of the current chunk's first byte. */
+  let chunkStart = 0;
+  const withCursor = (batch: SourceBatch, offset: number): SourceBatch => {
+    batch.cursor = { offset, line: cursor.line } satisfies NdjsonReaderCursor;
+    return batch;
+  };
+
+  /** `blockStart`: the byte offset of `block[0]` in the input. */
+  const takeLines = function* (block: Uint8Array, blockStart: number): Generator<SourceBatch> {
     const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
     const ascii = isAscii(bytes);
     cursor.bytes = bytes;
     cursor.pos = 0;
     cursor.encoding = ascii ? "latin1" : "utf8";
     cursor.checkEachLine = !ascii && !isUtf8(bytes);
-    while (scanLines(cursor, builder, options.name, bytePrefilter)) yield builder.take();
+    while (scanLines(cursor, builder, options.name, bytePrefilter))
+      yield withCursor(builder.take(), blockStart + cursor.pos);
   };
 
   for await (const chunk of input) {
     if (options.signal?.aborted) return;
     const last = chunk.lastIndexOf(10);
     if (last === -1) {
-      if (discarding) continue;
+      if (discarding) {
+        chunkStart += chunk.length;
+        continue;
+      }
       // Copies: the input may reuse its buffer for the next chunk.
       pieces.push(chunk.slice());
       carried += chunk.length;
@@ -92,15 +117,19 @@ export async function* readNdjson(
         pieces = [];
         carried = 0;
         discarding = true;
+        // No cursor: the rest of the oversized line is still ahead, so no line starts here.
         yield builder.take();
       }
+      chunkStart += chunk.length;
       continue;
     }
     let head = chunk.subarray(0, last + 1);
+    let headStart = chunkStart;
     if (discarding) {
       // The rest of the oversized line ends at the first newline; skip past it.
       const first = chunk.indexOf(10);
       head = chunk.subarray(first + 1, last + 1);
+      headStart = chunkStart + first + 1;
       cursor.line++;
       discarding = false;
     } else if (carried > 0) {
@@ -109,21 +138,24 @@ export async function* readNdjson(
       const first = chunk.indexOf(10);
       pieces.push(chunk.subarray(0, first + 1));
       const line = concat(pieces, carried + first + 1);
+      const lineStart = chunkStart - carried;
       pieces = [];
       carried = 0;
-      yield* takeLines(line);
+      yield* takeLines(line, lineStart);
       head = chunk.subarray(first + 1, last + 1);
+      headStart = chunkStart + first + 1;
     }
     pieces = [];
     carried = 0;
-    if (head.length > 0) yield* takeLines(head);
+    if (head.length > 0) yield* takeLines(head, headStart);
     if (last + 1 < chunk.length) {
       pieces.push(chunk.slice(last + 1));
       carried = chunk.length - last - 1;
     }
+    chunkStart += chunk.length;
   }
-  if (carried > 0 && !discarding) yield* takeLines(concat(pieces, carried));
-  if (!builder.isEmpty) yield builder.take();
+  if (carried > 0 && !discarding) yield* takeLines(concat(pieces, carried), chunkStart - carried);
+  if (!builder.isEmpty) yield discarding ? builder.take() : withCursor(builder.take(), chunkStart);
 }
 
 /**

@@ -1,6 +1,15 @@
 import type { Host, Source, SourceBatch, SourceOpenContext } from "../../src/sdk/index.ts";
 import { readJsonArray } from "./array-reader.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
+import {
+  checkCursor,
+  type FileCursor,
+  fileIdentity,
+  shardInputs,
+  skipBytes,
+  stampCursors,
+  startOf,
+} from "./file-cursor.ts";
 import { type ReaderOptions, readNdjson } from "./ndjson-reader.ts";
 import { openInput, type StdinFactory } from "./open-input.ts";
 import { readNdjsonParallel, WorkersUnavailable } from "./parallel-ndjson.ts";
@@ -22,30 +31,54 @@ export interface FileSourceConfig {
  */
 export class FileSource implements Source {
   readonly ordered = true;
+  /** stdin cannot be read again, so a run reading it cannot resume (see file-cursor.ts). */
+  readonly resumable: boolean;
+  readonly sharding = "split" as const;
+  readonly shardingNote =
+    "by input: the sorted inputs round-robin, input j to shard j mod N (a key may span inputs)";
   private inputs: Input[] | undefined;
+  private resume: FileCursor | undefined;
 
   constructor(
     private readonly config: FileSourceConfig,
     private readonly host: Host,
     private readonly stdin: StdinFactory,
-  ) {}
+  ) {
+    this.resumable = !config.paths.includes("-");
+  }
 
-  /** Expands globs and checks every file exists, so a typo fails before anything is read. */
-  async open(): Promise<void> {
-    this.inputs = await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path));
+  /**
+   * Expands globs and checks every file exists, so a typo fails before anything is read; keeps
+   * this shard's inputs, and checks a resume cursor against them (a changed file is refused).
+   */
+  async open(ctx?: SourceOpenContext): Promise<void> {
+    this.inputs = await this.prepare(ctx);
+  }
+
+  private async prepare(ctx: SourceOpenContext | undefined): Promise<Input[]> {
+    const all = await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path));
+    const inputs = shardInputs(all, ctx?.shard);
+    if (ctx?.resumeFrom !== undefined && ctx.resumeFrom !== null) {
+      this.resume = await checkCursor(ctx.resumeFrom, inputs);
+    }
+    return inputs;
   }
 
   async *batches(ctx: SourceOpenContext): AsyncGenerator<SourceBatch> {
-    const inputs =
-      this.inputs ?? (await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path)));
+    const inputs = this.inputs ?? (await this.prepare(ctx));
+    const names = inputs.map((input) => input.name);
     // The literal sets let lines be ruled out on raw bytes, before decoding (see byte-prefilter.ts).
     const bytePrefilter =
       ctx.prefilter !== undefined && ctx.prefilterLiterals !== undefined
         ? compileBytePrefilter(ctx.prefilterLiterals)
         : undefined;
-    for (const input of inputs) {
+    for (const [index, input] of inputs.entries()) {
       if (ctx.signal.aborted) return;
-      const { format: sniffed, rest, close } = await sniff(openInput(input, this.stdin));
+      const start = startOf(this.resume, index);
+      if (start === undefined) continue;
+      const identity = this.resumable && input.path ? await fileIdentity(input.path) : undefined;
+      const { format: sniffed, rest: whole, close } = await sniff(openInput(input, this.stdin));
+      const rest = start.offset > 0 ? skipBytes(whole, start.offset) : whole;
       const format = this.config.format === "auto" ? sniffed : this.config.format;
       const options: ReaderOptions = {
         name: input.name,
@@ -54,11 +87,14 @@ export class FileSource implements Source {
         batchSize: this.config.batchSize,
         maxRecordBytes: this.config.maxRecordBytes,
         signal: ctx.signal,
+        startLine: start.line,
       };
       // Workers rebuild the prefilter from its literal sets: a closure cannot be sent to a worker.
       const literals = ctx.prefilterLiterals;
       const parallel =
         this.config.workers > 0 &&
+        // Workers read whole files: a read resumed inside a file stays on this thread.
+        start.offset === 0 &&
         format === "ndjson" &&
         input.path !== undefined &&
         !input.name.endsWith(".gz") &&
@@ -76,7 +112,11 @@ export class FileSource implements Source {
         `reading ${input.name} as ${format}${parallel ? ` with ${this.config.workers} workers` : ""}`,
       );
       try {
-        for await (const batch of reader) {
+        const stamped = this.resumable
+          ? stampCursors(reader, { files: names, index, identity, format, start, lookahead: parallel })
+          : reader;
+        for await (const batch of stamped) {
+          if (!this.resumable) delete batch.cursor;
           yield batch;
           // Stop promptly: leaving the loop closes the reader.
           if (ctx.signal.aborted) return;

@@ -1,0 +1,215 @@
+/**
+ * Resume cursors and shard splits of the `file` source.
+ *
+ * A cursor says where the next record starts: the list of inputs (names, sorted as read), the
+ * index of the current one, and inside it the byte offset and line number of the next NDJSON
+ * line (from the reader), or for a JSON array the number of batches already taken (a resumed
+ * read re-reads the array and skips them: batching depends only on the file, `batchSize` and the
+ * prefilter, all covered by the checkpoint's configuration hash). With the current file's
+ * identity — size, mtime, inode and a hash of its first 64 KiB — so a file changed since the
+ * checkpoint is refused instead of being read from a wrong offset.
+ *
+ * stdin cannot be resumed (it cannot be read again) and cannot be split.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { open, stat } from "node:fs/promises";
+import { type JsonValue, PluginError, type ShardAssignment, type SourceBatch } from "../../src/sdk/index.ts";
+import type { Input } from "./resolve-inputs.ts";
+
+/** What identifies a file's content well enough to refuse resuming a changed one. */
+export type FileIdentity = {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** SHA-256 (hex, 16 digits) of the first 64 KiB. */
+  head: string;
+};
+
+/** The cursor of the file source, as stored in checkpoints. */
+export type FileCursor = {
+  v: 1;
+  /** Every input of this (shard of the) run, by name, in read order. */
+  files: string[];
+  /** Index in `files` of the next record's file; `files.length` when all are read. */
+  file: number;
+  /** NDJSON: byte offset (after a BOM) and line number of the next line in that file. */
+  offset: number;
+  line: number;
+  /** JSON array: batches of that file already taken. */
+  batches?: number;
+  /** The identity of `files[file]` when reading it had begun (`offset` or `batches` > 0). */
+  identity?: FileIdentity;
+};
+
+/** Bytes of a file's head that go into its identity. */
+const HEAD_BYTES = 64 * 1024;
+
+/** Reads a file's identity: one `stat` and one read of its first 64 KiB. */
+export async function fileIdentity(path: string): Promise<FileIdentity> {
+  const info = await stat(path);
+  const handle = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(Math.min(HEAD_BYTES, info.size));
+    await handle.read(buffer, 0, buffer.length, 0);
+    return {
+      size: info.size,
+      mtimeMs: Math.floor(info.mtimeMs),
+      ino: info.ino,
+      head: createHash("sha256").update(buffer).digest("hex").slice(0, 16),
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The inputs shard `shard` reads: the sorted input list cut round-robin, input j to shard
+ * j mod N, so every shard gets a deterministic part and the parts cover every input once.
+ */
+export function shardInputs(inputs: readonly Input[], shard: ShardAssignment | undefined): Input[] {
+  if (!shard || shard.count <= 1) return [...inputs];
+  if (inputs.some((input) => input.path === undefined)) {
+    throw new PluginError("stdin cannot be split into shards; read files instead", "file source");
+  }
+  return inputs.filter((_, j) => j % shard.count === shard.index);
+}
+
+/** Checks a stored cursor against the inputs of this run; throws a PluginError saying what changed. */
+export async function checkCursor(value: JsonValue, inputs: readonly Input[]): Promise<FileCursor> {
+  const cursor = value as FileCursor;
+  if (cursor === null || typeof cursor !== "object" || cursor.v !== 1 || !Array.isArray(cursor.files)) {
+    throw new PluginError("the checkpoint's cursor is not a file source cursor", "file source");
+  }
+  if (inputs.some((input) => input.path === undefined)) {
+    throw new PluginError("stdin cannot be resumed (it cannot be read again); read files instead", "-");
+  }
+  const names = inputs.map((input) => input.name);
+  if (names.length !== cursor.files.length || names.some((name, i) => name !== cursor.files[i])) {
+    const gone = cursor.files.filter((name) => !names.includes(name));
+    const added = names.filter((name) => !cursor.files.includes(name));
+    throw new PluginError(
+      `the inputs changed since the checkpoint (${
+        [
+          gone.length > 0 ? `gone: ${gone.slice(0, 3).join(", ")}` : "",
+          added.length > 0 ? `new: ${added.slice(0, 3).join(", ")}` : "",
+        ]
+          .filter(Boolean)
+          .join("; ") || "another order"
+      }); use --restart to start over`,
+      "file source",
+    );
+  }
+  const current = inputs[cursor.file];
+  if (current && cursor.identity) {
+    const now = await fileIdentity(current.path!);
+    const stored = cursor.identity;
+    const changed = (Object.keys(stored) as Array<keyof FileIdentity>).filter(
+      (key) => stored[key] !== now[key],
+    );
+    if (changed.length > 0) {
+      throw new PluginError(
+        `the file changed since the checkpoint (${changed.join(", ")} differ); use --restart to read it again from the start`,
+        current.name,
+      );
+    }
+  }
+  return cursor;
+}
+
+/** Drops the first `count` bytes of a byte stream (a resumed NDJSON read that cannot seek). */
+export async function* skipBytes(
+  input: AsyncIterable<Uint8Array>,
+  count: number,
+): AsyncGenerator<Uint8Array> {
+  let left = count;
+  for await (const chunk of input) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
+  if (left > 0) throw new PluginError(`the file is shorter than the checkpoint's offset`, "file source");
+}
+
+/** Where reading one input starts; `undefined` when the cursor is past it (already read). */
+export interface InputStart {
+  offset: number;
+  line: number;
+  batches: number;
+}
+
+/** Where to start input `index`, given the cursor resumed from (none: at its beginning). */
+export function startOf(cursor: FileCursor | undefined, index: number): InputStart | undefined {
+  if (!cursor || index > cursor.file) return { offset: 0, line: 1, batches: 0 };
+  if (index < cursor.file) return undefined;
+  return { offset: cursor.offset, line: cursor.line, batches: cursor.batches ?? 0 };
+}
+
+/** What {@link stampCursors} needs to know about the input being read. */
+export interface StampOptions {
+  files: string[];
+  index: number;
+  identity: FileIdentity | undefined;
+  format: "ndjson" | "array";
+  start: InputStart;
+  /**
+   * The reader gives no per-batch cursors (worker threads): hold one batch back so the input's
+   * last batch can carry the end-of-input cursor. Other batches then carry none, so the
+   * frontier moves at file ends only.
+   */
+  lookahead: boolean;
+}
+
+/**
+ * Replaces each batch's reader cursor (NDJSON offset and line) with the file source's cursor,
+ * skips the batches of a JSON array that a resumed read already took, and removes cursors it
+ * cannot stand behind (a batch ending inside an oversized line).
+ */
+export async function* stampCursors(
+  reader: AsyncIterable<SourceBatch>,
+  options: StampOptions,
+): AsyncGenerator<SourceBatch> {
+  const { files, index, identity } = options;
+  let batches = 0;
+  let held: SourceBatch | undefined;
+  for await (const batch of reader) {
+    batches++;
+    if (options.format === "array" && batches <= options.start.batches) continue;
+    const from = batch.cursor as { offset?: number; line?: number } | undefined;
+    if (options.format === "array") {
+      batch.cursor = cursorOf(files, index, 0, 1, identity, batches);
+    } else if (from && typeof from.offset === "number" && typeof from.line === "number") {
+      batch.cursor = cursorOf(files, index, options.start.offset + from.offset, from.line, identity);
+    } else {
+      delete batch.cursor;
+    }
+    if (!options.lookahead) {
+      yield batch;
+      continue;
+    }
+    if (held) yield held;
+    held = batch;
+  }
+  if (held) {
+    held.cursor = cursorOf(files, index + 1, 0, 1, undefined);
+    yield held;
+  }
+}
+
+function cursorOf(
+  files: string[],
+  file: number,
+  offset: number,
+  line: number,
+  identity: FileIdentity | undefined,
+  batches?: number,
+): FileCursor {
+  const cursor: FileCursor = { v: 1, files, file, offset, line };
+  if (batches !== undefined) cursor.batches = batches;
+  if (identity && file < files.length) cursor.identity = identity;
+  return cursor;
+}
