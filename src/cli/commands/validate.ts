@@ -1,3 +1,5 @@
+import { Option } from "clipanion";
+import { redactUri } from "../../host/helpers/redact.ts";
 import { PipelineCommand } from "../pipeline-command.ts";
 
 /** `rehydrate validate`: everything `run` checks, without reading an event. */
@@ -14,6 +16,7 @@ export class ValidateCommand extends PipelineCommand {
     `,
     examples: [
       ["Check a pipeline file", "$0 validate pipeline.yaml"],
+      ["Machine-readable result", "$0 validate pipeline.yaml --json"],
       [
         "Check flags alone",
         `$0 validate --from events.ndjson --to sqlite:out.db#orders --pattern '{"source":["shop"]}'`,
@@ -21,17 +24,52 @@ export class ValidateCommand extends PipelineCommand {
     ],
   });
 
+  json = Option.Boolean("--json", false, {
+    description: "Print the result as JSON on stdout ({ok, source, patterns, targets})",
+  });
+  set = Option.Array("--set", {
+    description:
+      "Set a plugin option: key=value for the only target, 0.key=value for targets[0], source.key=value (value as JSON or text)",
+  });
+  endpointUrl = Option.String("--endpoint-url", {
+    description: "Send AWS requests to this endpoint (LocalStack, DynamoDB Local); same as AWS_ENDPOINT_URL",
+  });
+  verbose = Option.Boolean("--verbose", false, { description: "Log plugin debug messages" });
+
   async execute(): Promise<number> {
-    const [{ resolveRun }, { checkTargets }] = await Promise.all([
+    const [{ resolveRun }, { checkTargets }, { applySetOptions }] = await Promise.all([
       import("../../config/resolve-run.ts"),
       import("../../engine/check-targets.ts"),
+      import("./set-options.ts"),
     ]);
     let plan: Awaited<ReturnType<typeof resolveRun>>;
     try {
+      if (this.endpointUrl !== undefined) process.env.AWS_ENDPOINT_URL = this.endpointUrl;
       const spec = await this.loadSpec();
-      plan = resolveRun(spec, await this.loadPlugins(spec), { progress: false });
+      if (this.set !== undefined) applySetOptions(spec, this.set);
+      plan = resolveRun(spec, await this.loadPlugins(spec), { progress: false, verbose: this.verbose });
     } catch (error) {
+      if (this.json && error instanceof Error) {
+        this.out(JSON.stringify({ ok: false, error: error.message }));
+      }
       return this.configErrorExit(error);
+    }
+    if (this.json) {
+      const results = await checkTargets(plan, this.context.stderr);
+      const ok = results.every((r) => r.result.ok);
+      this.out(
+        JSON.stringify({
+          ok,
+          source: { name: redactUri(plan.source.name), plugin: plan.source.registered.plugin.name },
+          patterns: plan.patternCount,
+          targets: results.map(({ name, result }) => ({
+            name: redactUri(name),
+            ok: result.ok,
+            details: result.details,
+          })),
+        }),
+      );
+      return ok ? 0 : 1;
     }
     this.out(`source ${plan.source.name}: ${plan.source.registered.plugin.name} config ok`);
     this.out(

@@ -18,6 +18,10 @@ export abstract class PatternSourceCommand extends BaseCommand {
   });
   region = Option.String("--region", { description: "AWS region for --rule" });
   profile = Option.String("--profile", { description: "AWS profile for --rule" });
+  endpointUrl = Option.String("--endpoint-url", {
+    description: "Send AWS requests to this endpoint (LocalStack); same as AWS_ENDPOINT_URL",
+  });
+  verbose = Option.Boolean("--verbose", false, { description: "Say where the pattern came from" });
 
   /** Writes `message` to stderr and returns exit code 2. */
   protected fail(message: string): number {
@@ -28,6 +32,7 @@ export abstract class PatternSourceCommand extends BaseCommand {
   /** Loads the pattern (any source) as a JSON value, or the exit code after reporting why not. */
   protected async loadPatternValue(): Promise<Loaded> {
     const { loadPattern, PatternSourceError } = await import("../../../pattern/load.ts");
+    if (this.endpointUrl !== undefined) process.env.AWS_ENDPOINT_URL = this.endpointUrl;
     try {
       const value = await loadPattern({
         ...(this.pattern !== undefined ? { pattern: this.pattern } : {}),
@@ -38,6 +43,10 @@ export abstract class PatternSourceCommand extends BaseCommand {
         ...(this.profile !== undefined ? { profile: this.profile } : {}),
         cwd: process.cwd(),
       });
+      if (this.verbose)
+        this.err(
+          `pattern from ${this.pattern !== undefined ? "--pattern" : this.rule !== undefined ? `rule ${this.rule}` : `template ${this.template}`}: ${JSON.stringify(value)}`,
+        );
       return { ok: true, value };
     } catch (error) {
       if (error instanceof PatternSourceError) return { ok: false, exitCode: this.fail(error.message) };

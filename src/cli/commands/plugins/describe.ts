@@ -16,8 +16,18 @@ export class PluginsDescribeCommand extends PluginAwareCommand {
 
   name = Option.String({ name: "NAME" });
   kind = Option.String("--kind", { description: "source or target, when a name is both" });
+  json = Option.Boolean("--json", false, {
+    description: "Print JSON (name, kind, origin, fields, examples)",
+  });
+  verbose = Option.Boolean("--verbose", false, {
+    description: "Also list the folders runtime plugins are loaded from",
+  });
 
   async execute(): Promise<number> {
+    if (this.verbose) {
+      const { logPluginDirectories } = await import("./log-plugin-dirs.ts");
+      await logPluginDirectories(this.pluginDir, this.context.stderr);
+    }
     let registry: Awaited<ReturnType<typeof this.loadPlugins>>;
     try {
       registry = await this.loadPlugins({});
@@ -33,8 +43,29 @@ export class PluginsDescribeCommand extends PluginAwareCommand {
       (entry) => entry !== undefined && (this.kind === undefined || entry.plugin.kind === this.kind),
     );
     if (found.length === 0) {
-      const known = [...new Set([...registry.names("source"), ...registry.names("target")])].join(", ");
-      return this.configErrorExit(new UsageError(`no plugin named "${this.name}" (known: ${known})`));
+      const { didYouMean } = await import("../../suggest.ts");
+      const names = [...new Set([...registry.names("source"), ...registry.names("target")])];
+      return this.configErrorExit(
+        new UsageError(
+          `no plugin named "${this.name}"${didYouMean(this.name, names)} (known: ${names.join(", ")}; see rehydrate plugins list)`,
+        ),
+      );
+    }
+    if (this.json) {
+      const described = found.map((entry) => {
+        const { plugin, origin } = entry!;
+        return {
+          name: plugin.name,
+          kind: plugin.kind,
+          summary: plugin.summary,
+          origin,
+          uri: plugin.config.fromUri ? `${plugin.name}:<...>` : `${plugin.name}:`,
+          fields: plugin.config.fields,
+          examples: (plugin.config.examples ?? []).map(([what, how]) => ({ what, how })),
+        };
+      });
+      this.out(JSON.stringify(described, null, 2));
+      return 0;
     }
     for (const entry of found) {
       const { plugin, origin } = entry!;

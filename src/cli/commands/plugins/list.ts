@@ -18,8 +18,15 @@ export class PluginsListCommand extends PluginAwareCommand {
   });
 
   json = Option.Boolean("--json", false, { description: "Print JSON instead of a table" });
+  verbose = Option.Boolean("--verbose", false, {
+    description: "Also list the folders runtime plugins are loaded from",
+  });
 
   async execute(): Promise<number> {
+    if (this.verbose) {
+      const { logPluginDirectories } = await import("./log-plugin-dirs.ts");
+      await logPluginDirectories(this.pluginDir, this.context.stderr);
+    }
     let registry: Awaited<ReturnType<typeof this.loadPlugins>>;
     try {
       registry = await this.loadPlugins({});
