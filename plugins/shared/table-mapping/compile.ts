@@ -47,6 +47,8 @@ export interface TableMapping {
   readonly values: readonly MappedColumn[];
   /** The column holding the whole event as JSON text, if any (also listed in `values`). */
   readonly jsonColumn?: string;
+  /** Whether some events delete (`deleteWhen` is set). */
+  readonly deletes: boolean;
   /** The version guard's column (one of `values`) and its index in `values`, if any. */
   readonly versionGuard?: { readonly column: MappedColumn; readonly valueIndex: number };
   /** Under a version guard with deletes: the boolean column marking tombstone rows. */
@@ -59,6 +61,11 @@ export interface TableMapping {
    * `1e400` as, would otherwise become NULL).
    */
   actionFor(envelope: Envelope, index: number): RowAction | ItemFailure;
+  /**
+   * The key id ({@link RowAction.keyId}) of an event, or `undefined` when it has none: a
+   * target's `rowKey`, so the engine can order lanes per row.
+   */
+  keyIdOf(event: unknown): string | undefined;
 }
 
 /** Compiles a mapping. Throws a PluginError (from the host) for a bad JSON path or pattern. */
@@ -117,12 +124,28 @@ export function compileTableMapping(
     table: config.table,
     keys,
     values,
+    deletes: config.deleteWhen !== undefined,
     ...(config.jsonColumn !== undefined ? { jsonColumn: config.jsonColumn } : {}),
     ...(versionGuard !== undefined ? { versionGuard } : {}),
     ...(versionGuard !== undefined && config.tombstoneColumn !== undefined
       ? { tombstoneColumn: config.tombstoneColumn }
       : {}),
     declaredType,
+    keyIdOf(event) {
+      const envelope = { event, position: "", seq: 0, record: event } as unknown as Envelope;
+      const key: Array<Exclude<Cell, null>> = [];
+      for (const column of keys) {
+        let cell: Exclude<Cell, null> | undefined;
+        try {
+          cell = toKeyCell(column.read(envelope));
+        } catch {
+          return undefined;
+        }
+        if (cell === undefined) return undefined;
+        key.push(cell);
+      }
+      return key.length === 1 ? JSON.stringify(key[0]) : JSON.stringify(key);
+    },
     actionFor(envelope, index) {
       const key: Array<Exclude<Cell, null>> = [];
       for (const column of keys) {

@@ -318,3 +318,17 @@ describe("quoteIdentifier", () => {
     expect(() => quoteIdentifier("a\0b", "postgres")).toThrow(/NUL/);
   });
 });
+
+describe("keyIdOf", () => {
+  test("is the action's keyId, or undefined without a key", () => {
+    const mapping = compileTableMapping(
+      withMappingDefaults({ table: "o", key: { tenant: "$.detail.t", id: "$.detail.userId" } }),
+      host,
+    );
+    const event = userEvent(7, { t: "x" });
+    const action = mapping.actionFor(envelopes([event])[0]!, 0) as RowAction;
+    expect(mapping.keyIdOf(event)).toBe(action.keyId);
+    expect(mapping.keyIdOf(userEvent(undefined, { t: "x" }))).toBeUndefined();
+    expect(mapping.keyIdOf(userEvent(Number.POSITIVE_INFINITY, { t: "x" }))).toBeUndefined();
+  });
+});
