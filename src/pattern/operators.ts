@@ -3,6 +3,7 @@
  * and the order of checks follow event-ruler's `JsonRuleCompiler`, which AWS runs; the ones
  * recorded from real AWS (LocalStack snapshots) are reproduced exactly.
  */
+import { closest } from "../cli/suggest.ts";
 import type { Matcher } from "./ast.ts";
 import { parseCidr } from "./cidr.ts";
 import { invalid } from "./errors.ts";
@@ -84,7 +85,7 @@ function parseOperator(name: string, value: unknown, onWildcard: WildcardSink): 
       return { kind: "cidr", version: range.version, low: range.low, high: range.high };
     }
     default:
-      return invalid(`Unrecognized match type ${name}`);
+      return invalid(`Unrecognized match type ${name}`, operatorHint(name));
   }
 }
 
@@ -201,4 +202,10 @@ function stringList(value: unknown, reason: string): string[] {
   if (value.length === 0) invalid("Empty arrays are not allowed");
   for (const item of value) if (typeof item !== "string") invalid(reason);
   return value as string[];
+}
+
+/** `did you mean "prefix"?` for `prefx` or `PREFIX` (operators are case-sensitive). */
+function operatorHint(name: string): string | undefined {
+  const match = closest(name, OPERATOR_NAMES);
+  return match ? `did you mean "${match}"?` : undefined;
 }

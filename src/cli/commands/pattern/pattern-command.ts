@@ -62,7 +62,8 @@ export abstract class PatternSourceCommand extends BaseCommand {
     try {
       return compilePattern(loaded.value);
     } catch (error) {
-      if (error instanceof InvalidEventPatternError) return this.fail(error.message);
+      if (error instanceof InvalidEventPatternError)
+        return this.fail(`${error.message}${error.hint ? ` (${error.hint})` : ""}`);
       throw error;
     }
   }
