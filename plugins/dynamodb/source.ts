@@ -3,13 +3,16 @@
  * batches of plain-JSON records, an optional read budget, and an optional `sortBy` that pipes a
  * Scan through the host's external sort.
  *
- * Not implemented: resume checkpoints (`ack`); a stopped run reads the table again.
+ * Resumable (see source-cursor.ts): a Scan keeps each segment's `LastEvaluatedKey`, a Query its
+ * own, a sorted Scan the last sort tuple taken. Shards split a Scan by segment (segment j to
+ * shard j mod N, `TotalSegments` fixed), which is not key-aligned; a Query cannot be split.
  *
  * @module
  */
 import type { AttributeValue, DescribeTableCommandOutput } from "@aws-sdk/client-dynamodb";
 import {
   type Host,
+  type JsonValue,
   PluginError,
   type Source,
   type SourceBatch,
@@ -20,8 +23,17 @@ import { itemToJson, keyText } from "./attribute-values.ts";
 import { createClient, type DynamoDbSend, loadSdk } from "./client.ts";
 import { ReadBudget } from "./read-budget.ts";
 import { buildReadRequest, type KeySchema, type ReadRequest } from "./read-request.ts";
-import { compareJsonValues } from "./sort-compare.ts";
 import type { DynamoDbSourceConfig } from "./source-config.ts";
+import {
+  compareSortKeys,
+  parseCursor,
+  type QueryCursor,
+  type ScanCursor,
+  type SegmentState,
+  type SortedCursor,
+  type StoredKey,
+  segmentsOf,
+} from "./source-cursor.ts";
 
 /** Records per batch when a sorted stream is re-batched. */
 const SORTED_BATCH = 1000;
@@ -30,11 +42,18 @@ const SORTED_BATCH = 1000;
 interface Page {
   items: Array<Record<string, AttributeValue>>;
   consumed: number;
+  /** The Scan segment it belongs to (0 for a Query or an unsegmented Scan). */
+  segment: number;
+  /** Where the next page of its segment starts; `undefined` when the segment is done. */
+  lastKey: StoredKey | undefined;
 }
 
 /** The `dynamodb` source (see docs/sources/dynamodb.md). */
 export class DynamoDbSource implements Source {
   readonly ordered: boolean;
+  readonly resumable = true;
+  readonly sharding: "none" | "split";
+  readonly shardingNote: string;
   private client: DynamoDbSend | undefined;
   private request: ReadRequest | undefined;
   private keys: KeySchema | undefined;
@@ -47,6 +66,12 @@ export class DynamoDbSource implements Source {
   ) {
     this.client = client;
     this.ordered = config.query !== undefined || (config.sortBy?.length ?? 0) > 0;
+    // Whether one partition key stays in one Scan segment is not documented: not key-aligned.
+    this.sharding = config.query === undefined ? "split" : "none";
+    this.shardingNote =
+      config.query === undefined
+        ? `by Scan segment: ${config.segments} segments, segment j to shard j mod N (not key-aligned)`
+        : "a Query cannot be split";
     const rate = config.maxReadUnitsPerSecond ?? config.maxItemsPerSecond;
     if (rate !== undefined) this.budget = new ReadBudget(rate, host.sleep, host.signal);
   }
@@ -80,40 +105,77 @@ export class DynamoDbSource implements Source {
   }
 
   batches(ctx: SourceOpenContext): AsyncIterable<SourceBatch> {
-    if (this.config.sortBy && this.config.sortBy.length > 0) return this.sorted(ctx, this.config.sortBy);
-    return this.unsorted(ctx);
+    const sorted = this.config.sortBy && this.config.sortBy.length > 0;
+    const kind = sorted ? "sorted" : this.request!.kind;
+    if (kind === "query" && ctx.shard && ctx.shard.count > 1) {
+      throw new PluginError("a Query cannot be split into shards; Scan the table instead", "query");
+    }
+    const resume =
+      ctx.resumeFrom === undefined || ctx.resumeFrom === null
+        ? undefined
+        : parseCursor(ctx.resumeFrom, { kind, segments: this.config.segments });
+    if (sorted) return this.sorted(ctx, this.config.sortBy!, resume as SortedCursor | undefined);
+    if (kind === "query") return this.query(ctx, resume as QueryCursor | undefined);
+    return this.scan(ctx, resume as ScanCursor | undefined);
   }
 
-  private async *unsorted(ctx: SourceOpenContext): AsyncIterable<SourceBatch> {
-    const pages = this.request!.kind === "query" ? this.pages(ctx, undefined) : this.scanSegments(ctx);
-    for await (const page of pages) {
-      yield { records: this.toRecords(page.items) };
+  private async *query(ctx: SourceOpenContext, resume: QueryCursor | undefined): AsyncIterable<SourceBatch> {
+    if (resume?.done) return;
+    for await (const page of this.pages(ctx, undefined, resume?.last ?? undefined)) {
+      const cursor: QueryCursor = { v: 1, kind: "query", last: page.lastKey ?? null, done: !page.lastKey };
+      yield { records: this.toRecords(page.items), cursor: cursor as unknown as JsonValue };
     }
   }
 
-  /** Reads everything, sorts it with the host's external sort, and yields it re-batched. */
-  private async *sorted(ctx: SourceOpenContext, sortBy: string[]): AsyncIterable<SourceBatch> {
+  /** A Scan: each batch's cursor is the state of every segment after it. */
+  private async *scan(ctx: SourceOpenContext, resume: ScanCursor | undefined): AsyncIterable<SourceBatch> {
+    const total = this.config.segments;
+    const state: SegmentState[] = resume ? [...resume.state] : new Array<SegmentState>(total).fill(null);
+    const mine = segmentsOf(total, ctx.shard).filter((segment) => state[segment] !== "done");
+    for await (const page of this.scanSegments(ctx, mine, state)) {
+      state[page.segment] = page.lastKey ?? "done";
+      const cursor: ScanCursor = { v: 1, kind: "scan", segments: total, state: [...state] };
+      yield { records: this.toRecords(page.items), cursor: cursor as unknown as JsonValue };
+    }
+  }
+
+  /**
+   * Reads everything, sorts it with the host's external sort (ties broken by the table key, so
+   * the order is total and a resume can skip exactly what was taken), and yields it re-batched.
+   */
+  private async *sorted(
+    ctx: SourceOpenContext,
+    sortBy: string[],
+    resume: SortedCursor | undefined,
+  ): AsyncIterable<SourceBatch> {
     const getters = sortBy.map((path) => this.host.jsonPath(path));
+    const tupleOf = (record: SourceRecord): JsonValue[] =>
+      getters.map((get) => (get(record.value) ?? null) as JsonValue);
     const records = async function* (this: DynamoDbSource) {
-      for await (const batch of this.unsorted(ctx)) yield* batch.records;
+      for await (const batch of this.scan(ctx, undefined)) yield* batch.records;
     }.call(this);
-    const compare = (a: SourceRecord, b: SourceRecord) => {
-      for (const get of getters) {
-        const c = compareJsonValues(get(a.value), get(b.value));
-        if (c !== 0) return c;
-      }
-      return 0;
-    };
+    const compare = (a: SourceRecord, b: SourceRecord) =>
+      compareSortKeys(
+        { tuple: tupleOf(a), position: a.position },
+        { tuple: tupleOf(b), position: b.position },
+      );
     let batch: SourceRecord[] = [];
+    const emit = (): SourceBatch => {
+      const last = batch[batch.length - 1]!;
+      const cursor: SortedCursor = { v: 1, kind: "sorted", tuple: tupleOf(last), position: last.position };
+      const out = { records: batch, cursor };
+      batch = [];
+      return out;
+    };
     for await (const record of this.host.sort(records, { compare, runSize: this.config.sortRunSize })) {
+      // A resume re-reads and re-sorts the table, then skips up to the last record taken.
+      if (resume && compareSortKeys({ tuple: tupleOf(record), position: record.position }, resume) <= 0)
+        continue;
       batch.push(record);
-      if (batch.length >= SORTED_BATCH) {
-        yield { records: batch };
-        batch = [];
-      }
+      if (batch.length >= SORTED_BATCH) yield emit();
       if (ctx.signal.aborted) return;
     }
-    if (batch.length > 0) yield { records: batch };
+    if (batch.length > 0) yield emit();
   }
 
   private toRecords(items: Array<Record<string, AttributeValue>>): SourceRecord[] {
@@ -135,18 +197,30 @@ export class DynamoDbSource implements Source {
    * the order they arrive (pull-based: a segment reads its next page only after its last page
    * was taken, so memory holds at most one page per segment).
    */
-  private async *scanSegments(ctx: SourceOpenContext): AsyncIterable<Page> {
+  private async *scanSegments(
+    ctx: SourceOpenContext,
+    segments: number[],
+    state: readonly SegmentState[],
+  ): AsyncIterable<Page> {
     const total = this.config.segments;
-    const iterators = Array.from({ length: total }, (_, segment) =>
-      this.pages(ctx, total > 1 ? { segment, total } : undefined)[Symbol.asyncIterator](),
+    const iterators = new Map(
+      segments.map((segment) => {
+        const from = state[segment];
+        const startKey = from === null || from === "done" || from === undefined ? undefined : from;
+        const pages = this.pages(ctx, total > 1 ? { segment, total } : undefined, startKey);
+        return [segment, pages[Symbol.asyncIterator]()] as const;
+      }),
     );
     const pending = new Map<number, Promise<{ segment: number; result: IteratorResult<Page> }>>();
     const pull = (segment: number) =>
       pending.set(
         segment,
-        iterators[segment]!.next().then((result) => ({ segment, result })),
+        iterators
+          .get(segment)!
+          .next()
+          .then((result) => ({ segment, result })),
       );
-    for (let segment = 0; segment < total; segment++) pull(segment);
+    for (const segment of segments) pull(segment);
     try {
       while (pending.size > 0) {
         const { segment, result } = await Promise.race(pending.values());
@@ -158,15 +232,19 @@ export class DynamoDbSource implements Source {
         yield result.value;
       }
     } finally {
-      await Promise.allSettled(iterators.map((iterator) => iterator.return?.()));
+      await Promise.allSettled([...iterators.values()].map((iterator) => iterator.return?.()));
     }
   }
 
   /** Pages of one Scan segment or of the Query, to the end (LastEvaluatedKey). */
-  private async *pages(ctx: SourceOpenContext, segment: { segment: number; total: number } | undefined) {
+  private async *pages(
+    ctx: SourceOpenContext,
+    segment: { segment: number; total: number } | undefined,
+    from: StoredKey | undefined,
+  ) {
     const sdk = await loadSdk();
     const request = this.request!;
-    let startKey: Record<string, AttributeValue> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined = from;
     do {
       if (ctx.signal.aborted) return;
       await this.budget?.acquire();
@@ -197,7 +275,9 @@ export class DynamoDbSource implements Source {
           : (output.ConsumedCapacity?.CapacityUnits ?? 0);
       this.budget?.charge(consumed);
       startKey = output.LastEvaluatedKey;
-      if (items.length > 0) yield { items, consumed } satisfies Page;
+      // Empty pages are not yielded: a resume then reads such a page again, which is harmless.
+      if (items.length > 0)
+        yield { items, consumed, segment: segment?.segment ?? 0, lastKey: startKey } satisfies Page;
     } while (startKey);
   }
 
