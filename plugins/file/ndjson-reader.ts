@@ -19,6 +19,11 @@ export interface ReaderOptions {
   parse?: boolean;
   /** Line number of the input's first line (a resumed read starts mid-file). @default 1 */
   startLine?: number;
+  /**
+   * Filled at the end of an NDJSON read with the number of lines read (newlines, plus a last
+   * line without one): workers report it so later ranges' line numbers can be restored.
+   */
+  counter?: { lines: number };
 }
 
 /**
@@ -156,6 +161,7 @@ export async function* readNdjson(
   }
   if (carried > 0 && !discarding) yield* takeLines(concat(pieces, carried), chunkStart - carried);
   if (!builder.isEmpty) yield discarding ? builder.take() : withCursor(builder.take(), chunkStart);
+  if (options.counter) options.counter.lines = cursor.line - (options.startLine ?? 1);
 }
 
 /**

@@ -15,6 +15,7 @@ import { openInput, type StdinFactory } from "./open-input.ts";
 import { readNdjsonParallel, WorkersUnavailable } from "./parallel-ndjson.ts";
 import { type Input, resolveInputs } from "./resolve-inputs.ts";
 import { sniff } from "./sniff.ts";
+import { chooseWorkers } from "./worker-choice.ts";
 
 /** Validated configuration of the `file` source. */
 export interface FileSourceConfig {
@@ -22,7 +23,8 @@ export interface FileSourceConfig {
   format: "auto" | "ndjson" | "array";
   batchSize: number;
   maxRecordBytes: number;
-  workers: number;
+  /** Worker threads for plain NDJSON files; `undefined`: the source chooses (worker-choice.ts). */
+  workers?: number;
 }
 
 /**
@@ -90,26 +92,30 @@ export class FileSource implements Source {
         startLine: start.line,
       };
       // Workers rebuild the prefilter from its literal sets: a closure cannot be sent to a worker.
-      const literals = ctx.prefilterLiterals;
-      const parallel =
-        this.config.workers > 0 &&
-        // Workers read whole files: a read resumed inside a file stays on this thread.
-        start.offset === 0 &&
-        format === "ndjson" &&
-        input.path !== undefined &&
-        !input.name.endsWith(".gz") &&
-        // Workers pay off only by skipping lines; parsing stays on this thread (see ndjson-worker.ts).
-        ctx.prefilter !== undefined &&
-        literals !== undefined;
+      // Literal sets in the pushdown also mean records pass through unmapped, so the workers may
+      // match the pattern too (see ndjson-worker.ts).
+      const literals =
+        ctx.prefilter !== undefined ? (ctx.pushdown?.literals ?? ctx.prefilterLiterals) : undefined;
+      const pattern = ctx.pushdown?.literals !== undefined ? ctx.pushdown.pattern : undefined;
+      const workers = await chooseWorkers({
+        configured: this.config.workers,
+        format,
+        path: input.path,
+        gzipped: input.name.endsWith(".gz"),
+        literals,
+        pattern,
+      });
+      // Workers read whole files: a read resumed inside a file stays on this thread.
+      const parallel = workers > 0 && literals !== undefined && start.offset === 0;
       let reader: AsyncIterable<SourceBatch>;
       if (parallel) {
         await close();
-        reader = this.parallel(input, options, literals);
+        reader = this.parallel(input, options, workers, literals, pattern);
       } else {
         reader = format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
       }
       this.host.log.debug(
-        `reading ${input.name} as ${format}${parallel ? ` with ${this.config.workers} workers` : ""}`,
+        `reading ${input.name} as ${format}${parallel ? ` with ${workers} workers${pattern !== undefined ? " matching" : ""}` : ""}`,
       );
       try {
         const stamped = this.resumable
@@ -131,16 +137,19 @@ export class FileSource implements Source {
   private async *parallel(
     input: Input,
     options: ReaderOptions,
+    workers: number,
     literals: ReadonlyArray<readonly string[]> | undefined,
+    pattern: unknown,
   ): AsyncGenerator<SourceBatch> {
     try {
       yield* readNdjsonParallel({
         path: input.path!,
         name: input.name,
-        workers: this.config.workers,
+        workers,
         batchSize: options.batchSize,
         maxRecordBytes: options.maxRecordBytes,
         ...(literals ? { literals } : {}),
+        ...(pattern !== undefined ? { pattern } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
