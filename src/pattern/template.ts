@@ -32,7 +32,8 @@ const SHORT_TAGS = [
   "Length",
 ];
 
-function cloudFormationTags(): Tags {
+/** YAML custom tags reading CloudFormation short forms; also used by `src/routes/template-rules.ts`. */
+export function cloudFormationTags(): Tags {
   const tags: Tags = [];
   for (const name of SHORT_TAGS) {
     const key = name === "Ref" || name === "Condition" ? name : `Fn::${name}`;
