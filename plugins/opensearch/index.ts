@@ -7,9 +7,22 @@
  *
  * @module
  */
-import { defineTarget, PLUGIN_API_VERSION, type Plugin } from "../../src/sdk/index.ts";
+import { defineSource, defineTarget, PLUGIN_API_VERSION, type Plugin } from "../../src/sdk/index.ts";
+import { OpenSearchSource } from "./source.ts";
+import { type OpenSearchSourceConfig, openSearchSourceSpec } from "./source-config.ts";
 import { OpenSearchTarget } from "./target.ts";
 import { type OpenSearchTargetConfig, openSearchTargetSpec } from "./target-config.ts";
+
+/** `--from opensearch:<index or pattern>`. */
+export const openSearchSource = defineSource<OpenSearchSourceConfig>({
+  kind: "source",
+  name: "opensearch",
+  api: PLUGIN_API_VERSION,
+  summary:
+    "Read documents of an OpenSearch index in (time, id) order: Point in Time + search_after, slices merged, resumable, pattern pushdown",
+  config: openSearchSourceSpec,
+  create: (config, host) => new OpenSearchSource(config, host),
+});
 
 /** `--to opensearch:<index>`. */
 export const openSearchTarget = defineTarget<OpenSearchTargetConfig>({
@@ -22,5 +35,5 @@ export const openSearchTarget = defineTarget<OpenSearchTargetConfig>({
   create: (config, host) => new OpenSearchTarget(config, host),
 });
 
-const plugins: Plugin[] = [openSearchTarget as Plugin];
+const plugins: Plugin[] = [openSearchSource as Plugin, openSearchTarget as Plugin];
 export default plugins;

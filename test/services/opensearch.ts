@@ -72,6 +72,11 @@ const shared = new Map<string, Promise<OpenSearchNode>>();
  */
 export function openSearchNode(version: OpenSearchVersion): Promise<OpenSearchNode> {
   let node = shared.get(version);
+  const external = externalNode(version);
+  if (!node && external) {
+    node = Promise.resolve(external);
+    shared.set(version, node);
+  }
   if (!node) {
     node = startOpenSearchNode(version).catch((error) => {
       shared.delete(version);
@@ -80,6 +85,18 @@ export function openSearchNode(version: OpenSearchVersion): Promise<OpenSearchNo
     shared.set(version, node);
   }
   return node;
+}
+
+/**
+ * A node started outside the test process, named in `OPENSEARCH_TEST_NODES`
+ * (`{"3.8.0": "http://127.0.0.1:9200"}`): lets a developer rerun tests without paying start-up.
+ */
+function externalNode(version: string): OpenSearchNode | undefined {
+  const listed = process.env.OPENSEARCH_TEST_NODES;
+  if (!listed) return undefined;
+  const url = (JSON.parse(listed) as Record<string, string>)[version];
+  if (!url) return undefined;
+  return { version, url, port: Number(new URL(url).port), pid: 0, startMs: 0, stop: () => {} };
 }
 
 let indexCounter = 0;
