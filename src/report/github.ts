@@ -30,18 +30,26 @@ function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-/** `events.ndjson:12` → file and line; other positions (a table key, an offset) have neither. */
-function fileAndLine(position: string): { file?: string; line?: string } {
-  const match = /^(.*[^\d]):(\d+)$/.exec(position);
+/**
+ * `events.ndjson:12` or `events.ndjson:12:5` → file, line (and column); other positions (a
+ * table key, an offset) have neither. GitHub attaches annotations to paths relative to the
+ * checkout, so a path under `workspace` is made relative to it.
+ */
+function fileAndLine(position: string, workspace?: string): { file?: string; line?: string; col?: string } {
+  const match = /^(.*[^\d:]):(\d+)(?::(\d+))?$/.exec(position);
   if (!match || match[1]!.includes("://")) return {};
-  return { file: match[1]!, line: match[2]! };
+  let file = match[1]!;
+  const root = workspace?.replace(/\/$/, "");
+  if (root && file.startsWith(`${root}/`)) file = file.slice(root.length + 1);
+  return { file, line: match[2]!, ...(match[3] && { col: match[3] }) };
 }
 
-function annotation(title: string, sample: FailureSample): string {
-  const { file, line } = fileAndLine(sample.position);
+function annotation(title: string, sample: FailureSample, workspace?: string): string {
+  const { file, line, col } = fileAndLine(sample.position, workspace);
   const props = [
     file ? `file=${escapeProperty(file)}` : undefined,
     line ? `line=${line}` : undefined,
+    col ? `col=${col}` : undefined,
     `title=${escapeProperty(title)}`,
   ].filter(Boolean);
   return `::error ${props.join(",")}::${escapeData(`${sample.position}: ${sample.code}: ${sample.message}`)}`;
@@ -51,20 +59,20 @@ function annotation(title: string, sample: FailureSample): string {
  * The `::error` lines for a report's failure and invalid-record samples, at most `max`, and a
  * last line saying how many were left out.
  */
-export function githubAnnotations(report: RunReport, max = MAX_ANNOTATIONS): string[] {
+export function githubAnnotations(report: RunReport, max = MAX_ANNOTATIONS, workspace?: string): string[] {
   const all: string[] = [];
   for (const sample of report.source.invalidSamples)
-    all.push(annotation("rehydrate: invalid record", sample));
+    all.push(annotation("rehydrate: invalid record", sample, workspace));
   for (const target of report.targets)
-    for (const sample of target.failures) all.push(annotation(`rehydrate: ${target.name}`, sample));
+    for (const sample of target.failures)
+      all.push(annotation(`rehydrate: ${target.name}`, sample, workspace));
   const failures = report.source.invalid + report.targets.reduce((sum, t) => sum + t.failed, 0);
   const lines = all.slice(0, max);
   if (failures > lines.length)
     lines.push(
       `::notice title=rehydrate::${failures - lines.length} more failures: see the step summary and the report`,
     );
-  if (report.error && lines.length < max + 1)
-    lines.unshift(`::error title=rehydrate::${escapeData(report.error)}`);
+  if (report.error) lines.unshift(`::error title=rehydrate::${escapeData(report.error)}`);
   return lines;
 }
 
@@ -87,5 +95,6 @@ export function publishToGithub(
     }
   }
   // Workflow commands are read from the step's output; stderr keeps them out of `--to stdout:` data.
-  for (const line of githubAnnotations(report)) stderr.write(`${line}\n`);
+  for (const line of githubAnnotations(report, MAX_ANNOTATIONS, env.GITHUB_WORKSPACE))
+    stderr.write(`${line}\n`);
 }
