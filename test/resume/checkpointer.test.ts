@@ -35,7 +35,7 @@ async function open(path: string, mode: CheckpointMode, options: { paths?: strin
     mode,
     force: options.force ?? false,
     intervalMs: 1000,
-    emptyCounters: emptyCounters(["t"]),
+    targetNames: ["t"],
     now: () => clock,
   });
   return { checkpointer, tick: (ms: number) => (clock += ms) };
@@ -45,59 +45,77 @@ describe("Checkpointer", () => {
   test("stores the frontier captured before the barrier, every interval, and resumes from it", async () => {
     const path = join(folder(), "run.checkpoint");
     const { checkpointer, tick } = await open(path, "new");
-    expect(checkpointer.resumeFrom).toBeUndefined();
-    const counters = emptyCounters(["t"]);
-    checkpointer.advance({ offset: 10 }, { ...counters, read: 1 }, 3);
+    expect(checkpointer.resumePoint).toBeUndefined();
+    const batch = checkpointer.counters.newBatch();
+    batch.read = 4;
+    batch.matched = 3;
+    checkpointer.counters.add(batch);
+    checkpointer.counters.newBatch().matched = 3; // read, not acknowledged: in flight
+    checkpointer.advance({ offset: 10 });
     await checkpointer.maybeSave(async () => {});
     expect(checkpointer.saves).toBe(0); // the interval has not passed
     tick(1500);
     // A frontier that moves while the barrier runs is not the one stored by this save.
     await checkpointer.maybeSave(async () => {
-      checkpointer.advance({ offset: 20 }, { ...counters, read: 2 });
+      checkpointer.advance({ offset: 20 });
+      checkpointer.counters.add(checkpointer.counters.newBatch());
     });
     expect(checkpointer.saves).toBe(1);
     const stored = JSON.parse(readFileSync(path, "utf8"));
     expect(stored.cursor).toEqual({ offset: 10 });
-    expect(stored.counters.read).toBe(1);
+    expect(stored.counters.read).toBe(4);
+    expect(stored.counters.matched).toBe(3);
     expect(stored.inFlight).toBe(3);
     expect(stored.done).toBe(false);
     // No temp file is left behind.
     expect(readdirSync(join(path, "..")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
 
     const resumed = await open(path, "resume");
-    expect(resumed.checkpointer.resumeFrom?.cursor).toEqual({ offset: 10 });
-    expect(resumed.checkpointer.resumeFrom?.counters.read).toBe(1);
-    expect(resumed.checkpointer.resumeFrom?.inFlightWindow).toBe(3);
-    expect(resumed.checkpointer.resumeFrom?.previousAttempts).toBe(1);
+    expect(resumed.checkpointer.resumePoint?.cursor).toEqual({ offset: 10 });
+    expect(resumed.checkpointer.resumePoint?.counters.read).toBe(4);
+    expect(resumed.checkpointer.resumeFrom).toEqual({ offset: 10 });
+    // The next save of the resumed run counts on top of the stored counters.
+    expect(resumed.checkpointer.counters.snapshot().read).toBe(4);
+    const report = {
+      source: { read: 6, invalid: 0 },
+      filter: { matched: 5, unmatched: 1, prefiltered: 0, unrouted: 0 },
+      targets: [{ sent: 5, failed: 0, skipped: 0, cancelled: 0 }],
+    };
+    resumed.checkpointer.addResumedCounters(report);
+    expect(report.source.read).toBe(10);
+    expect(report.filter.matched).toBe(8);
+    expect(resumed.checkpointer.reportFields().resumed?.mayRepeat).toBe(3);
+    expect(resumed.checkpointer.resumePoint?.inFlightWindow).toBe(3);
+    expect(resumed.checkpointer.resumePoint?.previousAttempts).toBe(1);
   });
 
   test("finish marks the run done; a new run then starts over, --resume reads nothing more", async () => {
     const path = join(folder(), "run.checkpoint");
     const { checkpointer } = await open(path, "new");
-    checkpointer.advance({ offset: 99 }, emptyCounters(["t"]));
+    checkpointer.advance({ offset: 99 });
     let barriers = 0;
     await checkpointer.finish(async () => {
       barriers++;
     }, true);
     expect(barriers).toBe(1);
     expect(JSON.parse(readFileSync(path, "utf8")).done).toBe(true);
-    expect((await open(path, "new")).checkpointer.resumeFrom).toBeUndefined();
+    expect((await open(path, "new")).checkpointer.resumePoint).toBeUndefined();
     const again = await open(path, "resume");
-    expect(again.checkpointer.resumeFrom?.done).toBe(true);
-    expect(again.checkpointer.resumeFrom?.cursor).toEqual({ offset: 99 });
+    expect(again.checkpointer.resumePoint?.done).toBe(true);
+    expect(again.checkpointer.resumePoint?.cursor).toEqual({ offset: 99 });
   });
 
   test("modes: --resume needs a checkpoint, a rerun without a flag refuses an unfinished one, --restart ignores it", async () => {
     const path = join(folder(), "run.checkpoint");
     await expect(open(path, "resume")).rejects.toThrow(/no checkpoint to resume from/);
-    expect((await open(path, "auto")).checkpointer.resumeFrom).toBeUndefined();
+    expect((await open(path, "auto")).checkpointer.resumePoint).toBeUndefined();
     const { checkpointer } = await open(path, "new");
-    checkpointer.advance({ offset: 5 }, emptyCounters(["t"]));
+    checkpointer.advance({ offset: 5 });
     await checkpointer.finish(async () => {}, false);
     await expect(open(path, "new")).rejects.toThrow(/give --resume to continue it or --restart/);
-    expect((await open(path, "auto")).checkpointer.resumeFrom?.cursor).toEqual({ offset: 5 });
+    expect((await open(path, "auto")).checkpointer.resumePoint?.cursor).toEqual({ offset: 5 });
     const restarted = await open(path, "restart");
-    expect(restarted.checkpointer.resumeFrom).toBeUndefined();
+    expect(restarted.checkpointer.resumePoint).toBeUndefined();
     await restarted.checkpointer.finish(async () => {}, false);
     expect(JSON.parse(readFileSync(path, "utf8")).cursor).toBeNull();
   });
@@ -105,13 +123,13 @@ describe("Checkpointer", () => {
   test("a resume with another configuration is refused, naming what differs; --force overrides", async () => {
     const path = join(folder(), "run.checkpoint");
     const { checkpointer } = await open(path, "new");
-    checkpointer.advance({ offset: 5 }, emptyCounters(["t"]));
+    checkpointer.advance({ offset: 5 });
     await checkpointer.finish(async () => {}, false);
     const refused = open(path, "resume", { paths: ["b.ndjson"] });
     await expect(refused).rejects.toThrow(/source: .*a\.ndjson.* → .*b\.ndjson/);
     await expect(refused).rejects.toThrow(/--force resumes anyway/);
     const forced = await open(path, "resume", { paths: ["b.ndjson"], force: true });
-    expect(forced.checkpointer.resumeFrom?.cursor).toEqual({ offset: 5 });
+    expect(forced.checkpointer.resumePoint?.cursor).toEqual({ offset: 5 });
   });
 
   test("the identity leaves out secrets: a changed password keeps the hash, and it is never stored", () => {
@@ -126,9 +144,9 @@ describe("Checkpointer", () => {
     const path = join(folder(), "run.checkpoint");
     const first = await open(path, "auto");
     const second = await open(path, "auto");
-    first.checkpointer.advance({ offset: 1 }, emptyCounters(["t"]));
+    first.checkpointer.advance({ offset: 1 });
     await first.checkpointer.finish(async () => {}, false);
-    second.checkpointer.advance({ offset: 2 }, emptyCounters(["t"]));
+    second.checkpointer.advance({ offset: 2 });
     await expect(second.checkpointer.finish(async () => {}, false)).rejects.toBeInstanceOf(
       CheckpointOwnershipError,
     );
@@ -156,11 +174,13 @@ describe("FrontierCounters", () => {
     batch.targets[0]!.sent = 6;
     batch.targets[0]!.failed = 1;
     expect(counters.snapshot().read).toBe(100);
+    expect(counters.inFlight()).toBe(7);
     counters.add(batch);
-    const snapshot = counters.snapshot([{ retried: 4, throttled: 2, batches: 3 }]);
+    expect(counters.inFlight()).toBe(0);
+    const snapshot = counters.snapshot();
     expect(snapshot.read).toBe(110);
     expect(snapshot.matched).toBe(7);
-    expect(snapshot.targets[0]).toMatchObject({ sent: 96, failed: 1, retried: 4, throttled: 2, batches: 3 });
+    expect(snapshot.targets[0]).toMatchObject({ sent: 96, failed: 1 });
     expect(base.read).toBe(100); // the base is copied, not changed
   });
 });

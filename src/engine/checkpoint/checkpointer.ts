@@ -1,13 +1,17 @@
 /**
  * Stores the run's exact frontier (see docs/resume.md): the source cursor of the last batch
  * before which every event is settled (filtered out, delivered to every target, skipped by a
- * version guard, or written to the failed-events file), together with the counters so far.
+ * version guard, or written to the failed-events file), together with the counters of exactly
+ * those events.
  *
  * The engine tells it, in read order, each time the acknowledged frontier moves (`advance`,
  * cheap); between batches it calls `maybeSave`, which every `intervalMs` runs the engine's
  * durability barrier (in-flight writes done, every target's `flush`, the failed-events file
  * fsynced) and then stores the frontier as it was *before* the barrier started: everything
  * at or before it was reported settled before the barrier, so the barrier made it durable.
+ *
+ * It is the engine's `CheckpointHook` (src/config/run-plan.ts), plus the frontier counters the
+ * engine fills per batch and the report fields of a checkpointed run.
  *
  * @module
  */
@@ -22,6 +26,7 @@ import {
   describeIdentityChange,
   type RunIdentity,
 } from "./format.ts";
+import { FrontierCounters } from "./frontier-counters.ts";
 import type { CheckpointStore } from "./store.ts";
 
 /** The default time between two checkpoint saves. Measured cost at this interval: docs/resume.md. */
@@ -40,13 +45,13 @@ export type CheckpointMode = "resume" | "auto" | "restart" | "new";
 
 /** Where a resumed run starts. */
 export interface ResumePoint {
-  cursor: JsonValue;
+  cursor: JsonValue | null;
   counters: Counters;
   /** When the checkpoint resumed from was saved. */
   resumedAt: string;
   /**
-   * Matched events the interrupted run had dispatched beyond the frontier at its last save. They
-   * (and whatever it dispatched after that save) may be delivered a second time.
+   * Matched events the interrupted run had read beyond the frontier at its last save. They (and
+   * whatever it read after that save) may be delivered a second time.
    */
   inFlightWindow: number;
   /** How many runs the logical run had before this one. */
@@ -54,6 +59,30 @@ export interface ResumePoint {
   /** When the logical run first started. */
   startedAt: string;
   /** The stored run had already read its source to the end. */
+  done: boolean;
+}
+
+/** The report's `checkpoint` field. */
+export interface CheckpointReport {
+  /** Where the checkpoint is kept (credentials removed). */
+  location: string;
+  /** Checkpoints this run stored, and the time their barriers and writes took. */
+  saves: number;
+  savingMs: number;
+  /** Set when this run resumed an interrupted one. */
+  resumed?: {
+    /** When the checkpoint resumed from was saved. */
+    savedAt: string;
+    /** When the logical run first started, and how many runs came before this one. */
+    firstStartedAt: string;
+    previousAttempts: number;
+    /**
+     * Events the interrupted run had read beyond the stored frontier at its last save: they, and
+     * what it read after that save, may have been delivered twice. Counters count them once.
+     */
+    mayRepeat: number;
+  };
+  /** The final checkpoint marks the logical run as finished (read to the end). */
   done: boolean;
 }
 
@@ -67,25 +96,33 @@ export interface CheckpointerOptions {
   intervalMs: number;
   /** The shard of this run (0-based index), when split. */
   shard?: { index: number; count: number };
-  /** Zeroed counters of this run's targets, used when not resuming. */
-  emptyCounters: Counters;
+  /** The run's target names, for zeroed counters when not resuming. */
+  targetNames: readonly string[];
   /** Clock, for tests. @default Date.now */
   now?: () => number;
+}
+
+/** The counters a report carries, as far as resuming adds to them. */
+interface ReportCounters {
+  source: { read: number; invalid: number };
+  filter: { matched: number; unmatched: number; prefiltered: number; unrouted?: number };
+  targets: Array<{ sent: number; failed: number; skipped?: number; cancelled: number }>;
 }
 
 /** Loads, advances and stores one run's checkpoint. */
 export class Checkpointer {
   /** Where this run starts, when it resumes; `undefined` for a fresh start. */
-  readonly resumeFrom: ResumePoint | undefined;
+  readonly resumePoint: ResumePoint | undefined;
+  /** The counters of the frontier: the engine opens one per source batch and adds it on ack. */
+  readonly counters: FrontierCounters;
   /** Checkpoints stored by this run so far. */
   saves = 0;
   /** Milliseconds spent in barriers and saves (for the report and the benchmark). */
   savingMs = 0;
 
   private cursor: JsonValue | null;
-  private counters: Counters;
-  private inFlight = 0;
   private changed = false;
+  private done = false;
   private lastSaveAt: number;
   private rev: number;
   private saving: Promise<void> | undefined;
@@ -101,29 +138,36 @@ export class Checkpointer {
     this.now = options.now ?? Date.now;
     this.lastSaveAt = this.now();
     this.rev = stored?.rev ?? 0;
-    this.startedAt = resume && stored ? stored.startedAt : new Date(this.now()).toISOString();
-    this.attempts = (resume && stored ? stored.attempts : 0) + 1;
-    if (resume && stored) {
-      this.cursor = stored.cursor;
-      this.counters = stored.counters;
-      this.resumeFrom =
-        stored.cursor === null && !stored.done
-          ? undefined
-          : {
-              cursor: stored.cursor,
-              counters: stored.counters,
-              resumedAt: stored.savedAt,
-              inFlightWindow: stored.inFlight,
-              previousAttempts: stored.attempts,
-              startedAt: stored.startedAt,
-              done: stored.done,
-            };
-      // A checkpoint with no frontier yet still carries its attempts and start time.
-      if (this.resumeFrom === undefined) this.counters = options.emptyCounters;
-    } else {
-      this.cursor = null;
-      this.counters = options.emptyCounters;
-    }
+    const from = resume ? stored : undefined;
+    this.startedAt = from?.startedAt ?? new Date(this.now()).toISOString();
+    this.attempts = (from?.attempts ?? 0) + 1;
+    this.cursor = from?.cursor ?? null;
+    const empty: Counters = {
+      read: 0,
+      invalid: 0,
+      matched: 0,
+      unmatched: 0,
+      prefiltered: 0,
+      unrouted: 0,
+      targets: options.targetNames.map((name) => ({ name, sent: 0, failed: 0, skipped: 0, cancelled: 0 })),
+    };
+    this.counters = new FrontierCounters(from?.counters ?? empty);
+    this.resumePoint = from
+      ? {
+          cursor: from.cursor,
+          counters: from.counters,
+          resumedAt: from.savedAt,
+          inFlightWindow: from.inFlight,
+          previousAttempts: from.attempts,
+          startedAt: from.startedAt,
+          done: from.done,
+        }
+      : undefined;
+  }
+
+  /** The cursor to pass to the source's `open`: absent when starting from the beginning. */
+  get resumeFrom(): JsonValue | undefined {
+    return this.resumePoint?.cursor ?? undefined;
   }
 
   /** The store's location, for messages and the report. */
@@ -173,13 +217,10 @@ export class Checkpointer {
 
   /**
    * Records that the acknowledged frontier moved: every event before `cursor` is settled, and
-   * `counters` count exactly those events. Called in read order; only remembers.
-   * @param inFlight matched events dispatched beyond the frontier right now.
+   * {@link counters} count exactly those events. Called in read order; only remembers.
    */
-  advance(cursor: JsonValue, counters: Counters, inFlight = 0): void {
+  advance(cursor: JsonValue): void {
     this.cursor = cursor;
-    this.counters = counters;
-    this.inFlight = inFlight;
     this.changed = true;
   }
 
@@ -199,15 +240,58 @@ export class Checkpointer {
    */
   async finish(barrier: () => Promise<void>, completed: boolean): Promise<void> {
     await this.saving;
-    await this.save(barrier, completed);
+    this.done = completed || (this.resumePoint?.done ?? false);
+    await this.save(barrier, this.done);
+  }
+
+  /**
+   * Adds the counters of the runs before this one (the checkpoint resumed from) to this run's
+   * report, so it covers the whole logical run. Call once, on the final report.
+   */
+  addResumedCounters(report: ReportCounters): void {
+    const base = this.resumePoint?.counters;
+    if (!base) return;
+    report.source.read += base.read;
+    report.source.invalid += base.invalid;
+    report.filter.matched += base.matched;
+    report.filter.unmatched += base.unmatched;
+    report.filter.prefiltered += base.prefiltered;
+    if (report.filter.unrouted !== undefined) report.filter.unrouted += base.unrouted ?? 0;
+    for (const [i, target] of report.targets.entries()) {
+      const stored = base.targets[i];
+      if (!stored) continue;
+      target.sent += stored.sent;
+      target.failed += stored.failed;
+      if (target.skipped !== undefined) target.skipped += stored.skipped;
+      target.cancelled += stored.cancelled;
+    }
+  }
+
+  /** The report's `checkpoint` field. */
+  reportFields(): CheckpointReport {
+    const resumed = this.resumePoint;
+    return {
+      location: this.location,
+      saves: this.saves,
+      savingMs: Math.round(this.savingMs),
+      ...(resumed && {
+        resumed: {
+          savedAt: resumed.resumedAt,
+          firstStartedAt: resumed.startedAt,
+          previousAttempts: resumed.previousAttempts,
+          mayRepeat: resumed.inFlightWindow,
+        },
+      }),
+      done: this.done,
+    };
   }
 
   private async save(barrier: () => Promise<void>, done: boolean): Promise<void> {
     const started = performance.now();
     // Captured before the barrier: only what was settled before it is certainly made durable.
     const cursor = this.cursor;
-    const counters = this.counters;
-    const inFlight = this.inFlight;
+    const counters = this.counters.snapshot();
+    const inFlight = this.counters.inFlight();
     this.changed = false;
     const run = (async () => {
       await barrier();

@@ -33,16 +33,16 @@ export interface RunIdentity {
   parts: Record<string, IdentityPart>;
 }
 
-/** Counters of one target, covering the events at or before the frontier. */
+/**
+ * Counters of one target, covering the events at or before the frontier. Retries, throttles and
+ * write calls are not kept: they say how hard one run worked, not what happened to which event.
+ */
 export interface TargetCounters {
   name: string;
   sent: number;
   failed: number;
   skipped: number;
   cancelled: number;
-  retried: number;
-  throttled: number;
-  batches: number;
 }
 
 /**
@@ -56,8 +56,8 @@ export interface Counters {
   matched: number;
   unmatched: number;
   prefiltered: number;
-  /** Lines written to the failed-events file. */
-  failedEvents: number;
+  /** Matched events no target's route selected. */
+  unrouted: number;
   targets: TargetCounters[];
 }
 
@@ -100,17 +100,8 @@ export function emptyCounters(targetNames: readonly string[]): Counters {
     matched: 0,
     unmatched: 0,
     prefiltered: 0,
-    failedEvents: 0,
-    targets: targetNames.map((name) => ({
-      name,
-      sent: 0,
-      failed: 0,
-      skipped: 0,
-      cancelled: 0,
-      retried: 0,
-      throttled: 0,
-      batches: 0,
-    })),
+    unrouted: 0,
+    targets: targetNames.map((name) => ({ name, sent: 0, failed: 0, skipped: 0, cancelled: 0 })),
   };
 }
 

@@ -18,7 +18,7 @@ export interface BatchCounts {
   matched: number;
   unmatched: number;
   prefiltered: number;
-  failedEvents: number;
+  unrouted: number;
   /** Per target, in target order. */
   targets: Array<Record<CountedOutcome, number>>;
 }
@@ -26,34 +26,39 @@ export interface BatchCounts {
 /** Totals of every acknowledged batch, on top of a stored base (a resumed run's checkpoint). */
 export class FrontierCounters {
   private readonly totals: Counters;
+  /** Batches read but not acknowledged yet: their matched events are in flight. */
+  private readonly outstanding = new Set<BatchCounts>();
 
   /** @param base the counters of the checkpoint resumed from, or zeroed ones. Copied. */
   constructor(base: Counters) {
     this.totals = structuredClone(base);
   }
 
-  /** Fresh counts for a batch just read. */
+  /** Fresh counts for a batch just read (the engine keeps them on the batch's ticket). */
   newBatch(): BatchCounts {
-    return {
+    const batch: BatchCounts = {
       read: 0,
       invalid: 0,
       matched: 0,
       unmatched: 0,
       prefiltered: 0,
-      failedEvents: 0,
+      unrouted: 0,
       targets: this.totals.targets.map(() => ({ sent: 0, failed: 0, skipped: 0, cancelled: 0 })),
     };
+    this.outstanding.add(batch);
+    return batch;
   }
 
   /** Adds an acknowledged batch's counts to the totals. */
   add(batch: BatchCounts): void {
+    this.outstanding.delete(batch);
     const t = this.totals;
     t.read += batch.read;
     t.invalid += batch.invalid;
     t.matched += batch.matched;
     t.unmatched += batch.unmatched;
     t.prefiltered += batch.prefiltered;
-    t.failedEvents += batch.failedEvents;
+    t.unrouted += batch.unrouted;
     for (const [i, counts] of batch.targets.entries()) {
       const target = t.targets[i];
       if (!target) continue;
@@ -64,22 +69,15 @@ export class FrontierCounters {
     }
   }
 
-  /**
-   * A copy of the totals. Retries, throttles and write calls are not per event: they are taken
-   * from the live run (`live`, per target), since they say how hard the run worked, not what
-   * happened to which event.
-   */
-  snapshot(live?: ReadonlyArray<{ retried: number; throttled: number; batches: number }>): Counters {
-    const copy = structuredClone(this.totals);
-    if (live) {
-      for (const [i, target] of copy.targets.entries()) {
-        const l = live[i];
-        if (!l) continue;
-        target.retried = l.retried;
-        target.throttled = l.throttled;
-        target.batches = l.batches;
-      }
-    }
-    return copy;
+  /** Matched events of batches read but not acknowledged: what a resume may repeat. */
+  inFlight(): number {
+    let matched = 0;
+    for (const batch of this.outstanding) matched += batch.matched;
+    return matched;
+  }
+
+  /** A copy of the totals. */
+  snapshot(): Counters {
+    return structuredClone(this.totals);
   }
 }
