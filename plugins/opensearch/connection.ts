@@ -211,7 +211,11 @@ export async function connect(config: ConnectionConfig, host: Host): Promise<OsH
         },
         { asStream: true, maxRetries: 0 },
       );
-      const onAbort = () => pending.abort();
+      // A block body on purpose: `abort()` returns the request's thenable, and an event listener
+      // that returns a thenable gets it awaited without a rejection handler (an unhandled rejection).
+      const onAbort = () => {
+        pending.abort();
+      };
       request.signal?.addEventListener("abort", onAbort, { once: true });
       try {
         const result = (await pending) as unknown as {
