@@ -1,4 +1,5 @@
 import { defineSource, PluginError } from "../../src/sdk/index.ts";
+import { dynamoDbJsonFileSource } from "./dynamodb-export-source.ts";
 import type { StdinFactory } from "./open-input.ts";
 import { FileSource, type FileSourceConfig } from "./source.ts";
 
@@ -34,12 +35,14 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
         },
         format: {
           type: "string",
-          enum: ["auto", "ndjson", "array"],
+          enum: ["auto", "ndjson", "array", "dynamodb-json"],
           default: "auto",
           description:
             "`ndjson` (one JSON value per line; blank lines skipped; CRLF accepted), `array` (one top-level " +
             "JSON array, streamed element by element), or `auto`: `array` when a file's first non-blank byte " +
-            "is `[`, else `ndjson`. A UTF-8 BOM at the start is ignored.",
+            "is `[`, else `ndjson`. A UTF-8 BOM at the start is ignored. `dynamodb-json`: `{\"Item\": …}` lines of a " +
+            "DynamoDB table export, unmarshalled like the dynamodb source's items (unordered); chosen by itself when " +
+            "the path is an export folder (it holds manifest-summary.json).",
         },
         batchSize: {
           type: "integer",
@@ -80,7 +83,9 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
         ],
       ],
     },
-    create: (config, host) => new FileSource(config, host, stdin ?? (() => host.stdio.stdin)),
+    create: (config, host) =>
+      dynamoDbJsonFileSource(config, host, stdin ?? (() => host.stdio.stdin)) ??
+      new FileSource(config, host, stdin ?? (() => host.stdio.stdin)),
   });
 }
 
