@@ -77,6 +77,13 @@ export async function startS3FaultProxy(upstream: string): Promise<S3FaultProxy>
         }
         let sent = 0;
         const limit = rule.afterBytes ?? 0;
+        if (limit === 0) {
+          // Headers only, then the cut.
+          res.flushHeaders();
+          setTimeout(() => res.socket?.destroy(), 5);
+          upstreamResponse.destroy();
+          return;
+        }
         upstreamResponse.on("data", (chunk: Buffer) => {
           if (sent >= limit) return;
           const part = chunk.subarray(0, limit - sent);
