@@ -5,6 +5,7 @@ import { PatternTestCommand } from "./pattern/test.ts";
 import { PatternValidateCommand } from "./pattern/validate.ts";
 import { PluginsDescribeCommand } from "./plugins/describe.ts";
 import { PluginsListCommand } from "./plugins/list.ts";
+import { ReportMergeCommand } from "./report/merge.ts";
 import { RunCommand } from "./run.ts";
 import { ValidateCommand } from "./validate.ts";
 
@@ -19,6 +20,7 @@ export const commands: CommandClass[] = [
   PluginsDescribeCommand,
   PatternTestCommand,
   PatternValidateCommand,
+  ReportMergeCommand,
   HelpCommand,
   CompletionCommand,
 ];
