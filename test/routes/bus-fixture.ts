@@ -61,4 +61,13 @@ export const ORDER_RULES: FakeRule[] = [
   },
   { bus: "orders", name: "empty", eventPattern: "{}" },
   { bus: "other", name: "elsewhere", eventPattern: "{}", targets: [{ Id: "x", Arn: fnArn("x") }] },
+  {
+    bus: "queues-only",
+    name: "to-queue",
+    eventPattern: "{}",
+    targets: [
+      { Id: "q", Arn: queueArn },
+      { Id: "bus", Arn: "arn:aws:events:us-east-1:123456789012:event-bus/central" },
+    ],
+  },
 ];

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { routesFromBus } from "../../src/routes/bus-rules.ts";
+import { loadRules } from "../../src/routes/rules-option.ts";
 import { useAwsFakeEnv } from "../aws/aws-env.ts";
 import { type AwsFake, type ReceivedEventBridge, startAwsFake } from "../fakes/aws-server.ts";
 import { fnArn, ORDER_RULES, queueArn } from "./bus-fixture.ts";
@@ -125,5 +126,18 @@ describe("routes from a bus", () => {
     await expect(routesFromBus({ bus: "nope" })).rejects.toThrow(
       "--rules bus:nope: Event bus nope does not exist.",
     );
+  });
+
+  test("a bus whose rules reach no callable target is an error naming a target to map", async () => {
+    const set = await routesFromBus({ bus: "queues-only" });
+    expect(set.notReplayed.map((n) => n.reason)).toEqual([
+      "SQS queue targets are not replayed yet; map it to a plugin target with rules.map",
+      "event bus (another bus) targets are not replayed yet; map it to a plugin target with rules.map",
+    ]);
+    await expect(loadRules({ bus: "queues-only" })).rejects.toThrow(
+      `--rules bus:queues-only: no rule delivers to a target rehydrate can call (2 not replayed, 0 rules skipped); map one with rules.map, e.g. ${queueArn}`,
+    );
+    const mapped = await loadRules({ bus: "queues-only", map: { q: "stdout:" } });
+    expect(mapped.targets).toEqual([{ uri: "stdout:", name: "to-queue/q", pattern: {} }]);
   });
 });
