@@ -43,6 +43,8 @@ export function renderBar(s: ProgressSnapshot, columns: number, frame: number, u
     [rate, eta ? `ETA ${eta}` : undefined, ...counts],
     [rate, eta ? `ETA ${eta}` : undefined, ...shortCounts],
     [rate, ...shortCounts],
+    // Failures are the count a narrow terminal must still show.
+    [rate, `failed ${compact(s.failed)}`],
     [rate],
     [],
   ].map((parts) => parts.filter((p): p is string => p !== undefined).join(" · "));
