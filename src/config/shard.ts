@@ -123,3 +123,68 @@ function checkCount(count: number, where: string): void {
     throw new ConfigError(`the shard count must be between 1 and ${MAX_SHARDS}, got ${count}`, where);
   }
 }
+
+/**
+ * How a split run divides its events:
+ * - `split`: the source reads a deterministic part (files by sorted path, DynamoDB Scan
+ *   segments); one key's events may be in several parts;
+ * - `key-aligned`: the source's parts keep every event of a key in one part;
+ * - `key-hash`: every shard reads everything and keeps the events whose key hashes to it
+ *   (reading costs N×; per-key order holds for any source).
+ */
+export type ShardMode = "split" | "key-aligned" | "key-hash";
+
+/**
+ * Chooses the shard mode from what the source can do, the run's order key and what the user
+ * asked for (`--shard-mode`), or throws a {@link ConfigError} explaining the choice to make.
+ * A run with an order key on a split that is not key-aligned is refused unless the user says
+ * the order does not matter (`--shard-mode split`, e.g. for a version-guarded store).
+ */
+export function chooseShardMode(options: {
+  sourceName: string;
+  sharding: "none" | "split" | "key-aligned" | undefined;
+  orderKey: string | undefined;
+  requested: ShardMode | undefined;
+}): ShardMode {
+  const sharding = options.sharding ?? "none";
+  const requested = options.requested;
+  if (requested === "key-hash") return "key-hash";
+  if (requested === "key-aligned" && sharding !== "key-aligned") {
+    throw new ConfigError(
+      `source ${options.sourceName} does not split by key (its split: ${sharding}); use --shard-mode key-hash`,
+      "--shard-mode",
+    );
+  }
+  if (sharding === "none") {
+    if (requested === "split") {
+      throw new ConfigError(
+        `source ${options.sourceName} cannot split its read; use --shard-mode key-hash`,
+        "--shard-mode",
+      );
+    }
+    // Any source can be split by key hash: every shard reads everything.
+    return "key-hash";
+  }
+  if (sharding === "key-aligned") return "key-aligned";
+  if (options.orderKey !== undefined && requested !== "split") {
+    throw new ConfigError(
+      `source ${options.sourceName} splits so that one key's events may land in several shards, which breaks the order of --order-key ${options.orderKey}: give --shard-mode key-hash (every shard reads everything and keeps its keys' events, in order) or --shard-mode split if the order does not matter (e.g. a version-guarded store)`,
+      "--shard",
+    );
+  }
+  return "split";
+}
+
+/**
+ * Whether the event with this key belongs to `shard` in the key-hash mode: FNV-1a (32-bit) of
+ * the key's UTF-16 code units, modulo the shard count. Stable across processes and versions
+ * (it decides which shard owns which key, so it must never change).
+ */
+export function ownsKey(key: string, shard: ShardAssignment): boolean {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shard.count === shard.index;
+}

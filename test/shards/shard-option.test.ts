@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { divideRateBudgets, formatShard, parseShard } from "../../src/config/shard.ts";
+import {
+  chooseShardMode,
+  divideRateBudgets,
+  formatShard,
+  ownsKey,
+  parseShard,
+} from "../../src/config/shard.ts";
 
 describe("--shard", () => {
   test("i/N is 1-based like Playwright", () => {
@@ -33,5 +39,35 @@ describe("--shard", () => {
     expect(config).toEqual({ table: "t", maxReadUnitsPerSecond: 25, maxItemsPerSecond: 1 });
     expect(divided).toHaveLength(2);
     expect(divideRateBudgets({ maxItemsPerSecond: 3 }, undefined, 1).config.maxItemsPerSecond).toBe(3);
+  });
+});
+
+describe("shard modes", () => {
+  const choose = (
+    sharding: "none" | "split" | "key-aligned",
+    orderKey?: string,
+    requested?: "split" | "key-hash",
+  ) => chooseShardMode({ sourceName: "s", sharding, orderKey, requested });
+
+  test("an order key on a split that is not key-aligned is refused unless the user says order does not matter", () => {
+    expect(choose("split")).toBe("split");
+    expect(() => choose("split", "detail.id")).toThrow(/give --shard-mode key-hash .* or --shard-mode split/);
+    expect(choose("split", "detail.id", "split")).toBe("split");
+    expect(choose("split", "detail.id", "key-hash")).toBe("key-hash");
+    expect(choose("key-aligned", "detail.id")).toBe("key-aligned");
+    expect(choose("none")).toBe("key-hash");
+    expect(() => choose("none", undefined, "split")).toThrow(/cannot split its read/);
+  });
+
+  test("key hashing gives every key exactly one shard, spread evenly", () => {
+    const counts = [0, 0, 0, 0];
+    for (let k = 0; k < 4000; k++) {
+      const owners = [0, 1, 2, 3].filter((index) => ownsKey(`order-${k}`, { index, count: 4 }));
+      expect(owners).toHaveLength(1);
+      counts[owners[0]!]!++;
+    }
+    for (const c of counts) expect(c).toBeGreaterThan(850);
+    // Stable: a key's owner must never change between versions (it decides which shard writes it).
+    expect([0, 1, 2, 3].find((index) => ownsKey("order-42", { index, count: 4 }))).toBe(0);
   });
 });
