@@ -248,8 +248,8 @@ function describeReference(value: unknown): string {
   const getAtt = value["Fn::GetAtt"];
   if (Array.isArray(getAtt)) return `!GetAtt ${getAtt.join(".")}`;
   if (typeof getAtt === "string") return `!GetAtt ${getAtt}`;
-  const [key] = Object.keys(value);
-  return `${key} ${JSON.stringify(value[key!])}`;
+  const [key = ""] = Object.keys(value);
+  return `${key.startsWith("Fn::") ? `!${key.slice(4)}` : key} ${JSON.stringify(value[key])}`;
 }
 
 /** The first intrinsic function in a value, as `Fn::Sub at detail.account`, or undefined. */

@@ -52,7 +52,15 @@ beforeAll(() => {
   fake = startAwsFake({
     busRules: ORDER_RULES,
     listPageSize: 3,
-    functions: ["projector", "notifier", "big-orders", "cache", "old-projector"],
+    functions: [
+      "projector",
+      "notifier",
+      "big-orders",
+      "cache",
+      "old-projector",
+      "shop-notifier",
+      "partner-hook",
+    ],
   });
   restoreEnv = useAwsFakeEnv(fake.url);
 });
@@ -254,5 +262,21 @@ describe("rehydrate run with rules: {template} in a pipeline file (offline, lamb
     expect(full.length).toBe(events.filter((e) => e.source === "shop.orders").length);
     expect(bigs.length).toBe(events.filter((e) => (e.detail as { total: number }).total >= 100).length);
     expect(full.length + bigs.length).toBe(projector.length);
+  });
+
+  test("--template <file> without #LogicalId takes every rule of the template as routes", async () => {
+    const template = join(import.meta.dir, "fixtures", "shop-template.yaml");
+    const result = await runCli(["run", "--from", join(dir, "events.ndjson"), "--template", template]);
+    expect(result.stderr).toContain(`routes from ${template}: 2 targets`);
+    expect(result.stderr).toContain("route notify-shipped/notify → lambda:shop-notifier");
+    expect(result.stderr).toContain(
+      // The template's !Sub "$" + "{ProjectorFunction.Arn}", quoted as written.
+      `not replayed: rule BigOrdersRule target big (!Sub "$${"{"}ProjectorFunction.Arn}"): function ProjectorFunction is not resolved`,
+    );
+    expect(result.code).toBe(0);
+    const shipped = events.filter((e) => e["detail-type"] === "OrderShipped");
+    expect(invokes("shop-notifier").filter(real)).toHaveLength(shipped.length);
+    expect(invokes("partner-hook").filter(real)).toHaveLength(shipped.length);
+    expect(JSON.parse(invokes("partner-hook").filter(real)[0]!.body)).toEqual(shipped[0]!.detail);
   });
 });
