@@ -148,3 +148,24 @@ export function describeKey(table: string, key: Record<string, AttributeValue>):
   );
   return `${table}(${parts.join(", ")})`;
 }
+
+/**
+ * The row identity of an event (its key values), cheaply, without building the item: what the
+ * engine orders this target's lanes by. `undefined` when a key value is missing (the write then
+ * fails the event with its reason).
+ */
+export function compileRowKey(
+  key: Record<string, string>,
+  host: Host,
+): (event: EventBridgeEvent) => string | undefined {
+  const getters = Object.values(key).map((path) => host.jsonPath(path));
+  return (event) => {
+    const parts: string[] = [];
+    for (const get of getters) {
+      const raw = get(event);
+      if (raw === undefined || raw === null || raw === "") return undefined;
+      parts.push(typeof raw === "object" ? JSON.stringify(raw) : String(raw));
+    }
+    return parts.length === 1 ? parts[0] : JSON.stringify(parts);
+  };
+}

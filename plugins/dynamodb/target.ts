@@ -22,6 +22,7 @@ import { createClient, type DynamoDbSend, loadSdk } from "./client.ts";
 import { type CollapsedAction, collapseByKey } from "./collapse.ts";
 import {
   compileItemMapping,
+  compileRowKey,
   describeKey,
   type KeyTypes,
   type MappingProblem,
@@ -38,6 +39,9 @@ const GUARDED_CONCURRENCY = 16;
 /** The `dynamodb` target (see docs/targets/dynamodb.md). */
 export class DynamoDbTarget implements Target {
   readonly policy;
+  /** A batch applies last-write-wins per key (and per key in order under `ifNewer`). */
+  readonly sameKey = "collapse" as const;
+  readonly rowKey: (event: Envelope["event"]) => string | undefined;
   private client: DynamoDbSend | undefined;
   private keyTypes: KeyTypes | undefined;
   private readonly map: (event: Envelope["event"]) => WriteAction | MappingProblem;
@@ -50,6 +54,7 @@ export class DynamoDbTarget implements Target {
     this.client = client;
     this.policy = { maxItems: MAX_BATCH_ITEMS, maxBytes: MAX_BATCH_BYTES, maxInFlight: config.maxInFlight };
     this.map = compileItemMapping(config, host, () => this.keyTypes);
+    this.rowKey = compileRowKey(config.key, host);
   }
 
   async open(): Promise<void> {
@@ -131,10 +136,11 @@ export class DynamoDbTarget implements Target {
         failures.push({ index, retryable: false, code: action.code, message: action.message });
       else actions.push({ index, action });
     });
-    if (this.config.ifNewer) failures.push(...(await this.writeGuarded(sdk, actions)));
+    const skipped: number[] = [];
+    if (this.config.ifNewer) failures.push(...(await this.writeGuarded(sdk, actions, skipped)));
     else failures.push(...(await this.writeBatch(sdk, collapseByKey(actions))));
     failures.sort((a, b) => a.index - b.index);
-    return { failures };
+    return { failures, skipped };
   }
 
   /** One BatchWriteItem; unprocessed items and request-level throttles become retryable failures. */
@@ -160,7 +166,14 @@ export class DynamoDbTarget implements Target {
         // The request as a whole was rejected (a bad item fails the batch): find the culprit(s).
         return this.writeOneByOne(sdk, collapsed);
       }
-      return failAll(collapsed, info.kind === "retryable", info.code, info.message, info.retryAfterMs);
+      return failAll(
+        collapsed,
+        info.kind === "retryable",
+        info.code,
+        info.message,
+        info.retryAfterMs,
+        info.throttled,
+      );
     }
     if (unprocessed.length === 0) return [];
     const pending = new Set(unprocessed.map((request) => keyIdOf(request, collapsed)));
@@ -169,6 +182,8 @@ export class DynamoDbTarget implements Target {
       true,
       "UnprocessedItems",
       "DynamoDB returned the item in UnprocessedItems (throughput exceeded); retrying",
+      undefined,
+      true,
     );
   }
 
@@ -194,7 +209,14 @@ export class DynamoDbTarget implements Target {
         if (info.kind === "fatal")
           throw new PluginError(`${info.code}: ${info.message}`, `dynamodb:${this.config.table}`);
         failures.push(
-          ...failAll([entry], info.kind === "retryable", info.code, info.message, info.retryAfterMs),
+          ...failAll(
+            [entry],
+            info.kind === "retryable",
+            info.code,
+            info.message,
+            info.retryAfterMs,
+            info.throttled,
+          ),
         );
       }
     }
@@ -209,6 +231,7 @@ export class DynamoDbTarget implements Target {
   private async writeGuarded(
     sdk: Awaited<ReturnType<typeof loadSdk>>,
     actions: Array<{ index: number; action: WriteAction }>,
+    skipped: number[],
   ): Promise<ItemFailure[]> {
     const byKey = new Map<string, Array<{ index: number; action: WriteAction }>>();
     for (const entry of actions) {
@@ -249,7 +272,10 @@ export class DynamoDbTarget implements Target {
           }
         } catch (error) {
           const info = this.host.helpers.classifyAwsError(error);
-          if (info.code === "ConditionalCheckFailedException") continue; // older event: skipped, delivered
+          if (info.code === "ConditionalCheckFailedException") {
+            skipped.push(index); // the stored item is as new or newer: an older event, skipped
+            continue;
+          }
           if (info.kind === "fatal")
             throw new PluginError(`${info.code}: ${info.message}`, `dynamodb:${this.config.table}`);
           // Later events of this key must not overtake this one: fail them with it, same retryability.
@@ -257,6 +283,7 @@ export class DynamoDbTarget implements Target {
             failures.push({
               index: rest.index,
               retryable: info.kind === "retryable",
+              throttled: info.throttled,
               code: info.code,
               message: info.message,
               ...(info.retryAfterMs ? { retryAfterMs: info.retryAfterMs } : {}),
@@ -317,9 +344,17 @@ function failAll(
   code: string,
   message: string,
   retryAfterMs?: number,
+  throttled = false,
 ): ItemFailure[] {
   return entries.flatMap(({ indexes }) =>
-    indexes.map((index) => ({ index, retryable, code, message, ...(retryAfterMs ? { retryAfterMs } : {}) })),
+    indexes.map((index) => ({
+      index,
+      retryable,
+      throttled,
+      code,
+      message,
+      ...(retryAfterMs ? { retryAfterMs } : {}),
+    })),
   );
 }
 

@@ -80,6 +80,12 @@ export function buildEntry(
       message: `${where}: "detail" must be a JSON object for PutEvents (got ${Array.isArray(detail) ? "an array" : typeof detail})`,
     };
   }
+  if (event.resources !== undefined && event.resources !== null && !Array.isArray(event.resources)) {
+    return {
+      code: "InvalidArgument",
+      message: `${where}: "resources" must be a list of ARNs, got ${JSON.stringify(event.resources)}`,
+    };
+  }
   let resources = Array.isArray(event.resources) ? event.resources.map(String) : [];
   if (isolation.markReplay !== undefined) {
     if (isolation.markReplayIn === "detail")

@@ -23,7 +23,7 @@ export const DEFAULT_MAX_REQUEST_BYTES = 256 * 1024;
 export default defineTarget<EventBridgeConfig>({
   kind: "target",
   name: "eventbridge",
-  api: 1,
+  api: 2,
   summary: "Replay events onto an Amazon EventBridge bus (PutEvents, 10 per request)",
   config: {
     fields: {

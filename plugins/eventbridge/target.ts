@@ -177,6 +177,7 @@ async function sendChunk(
       const failure: ItemFailure = {
         index: item.index,
         retryable: info.kind === "retryable",
+        throttled: info.throttled,
         code: info.code,
         message: `PutEvents request failed: ${info.message}`,
       };
@@ -199,6 +200,7 @@ async function sendChunk(
       failures.push({
         index: item.index,
         retryable: RETRYABLE_ENTRY_CODES.has(result.ErrorCode),
+        throttled: result.ErrorCode === "ThrottlingException",
         code: result.ErrorCode,
         message: result.ErrorMessage ?? result.ErrorCode,
       });

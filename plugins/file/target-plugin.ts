@@ -5,7 +5,7 @@ import { FileTarget, type FileTargetConfig } from "./target.ts";
 export const fileTarget = defineTarget<FileTargetConfig>({
   kind: "target",
   name: "file",
-  api: 1,
+  api: 2,
   summary: "Write matched events to an NDJSON file (readable again with --from file:)",
   config: {
     fields: {

@@ -6,6 +6,7 @@ import {
   type CheckResult,
   type Envelope,
   type Host,
+  type ItemFailure,
   type PlannedAction,
   PluginError,
   type Target,
@@ -23,11 +24,20 @@ export interface FileTargetConfig {
  * Writes events as NDJSON to a file, one event per line, so the output is itself a valid
  * `--from file:` source. The file is opened (truncated unless `append`) in `open`, never in a
  * dry run; `flush` fsyncs it.
+ *
+ * A write is all or a prefix: when the disk fills up (or any write error) mid-batch, the file is
+ * cut back to the end of the last whole line, the lines written whole count as sent and the rest
+ * fail, and the next write throws (the target is broken). A partial line is never left behind.
  */
 export class FileTarget implements Target {
   readonly policy: BatchPolicy = { maxItems: 1000, maxInFlight: 1, lingerMs: 50 };
+  /** Lines are written in order and a failure ends the batch there: several events of a key may share one. */
+  readonly sameKey = "sequential" as const;
   private handle: FileHandle | undefined;
   private readonly absolute: string;
+  /** Bytes in the file after the last whole line written (where a cut-off write is truncated to). */
+  private offset = 0;
+  private broken: string | undefined;
 
   constructor(
     private readonly config: FileTargetConfig,
@@ -40,9 +50,14 @@ export class FileTarget implements Target {
     if (this.host.dryRun || this.handle) return;
     try {
       this.handle = await open(this.absolute, this.config.append ? "a" : "w");
+      this.offset = this.config.append ? (await this.handle.stat()).size : 0;
     } catch (error) {
       throw new PluginError(`cannot open for writing: ${(error as Error).message}`, this.config.path);
     }
+  }
+
+  outputPaths(): string[] {
+    return [this.absolute];
   }
 
   /** Read-only: the folder exists and is writable, and the path is not a folder. Creates nothing. */
@@ -86,15 +101,61 @@ export class FileTarget implements Target {
   }
 
   async write(batch: readonly Envelope[]): Promise<WriteResult> {
+    if (this.broken) throw new PluginError(`cannot write: ${this.broken}`, this.config.path);
     if (!this.handle) await this.open();
     if (!this.handle) throw new PluginError("write called in a dry run", this.config.path);
+    const data = Buffer.from(encodeNdjson(batch), "utf8");
+    let written = 0;
     try {
-      await this.handle.write(encodeNdjson(batch));
+      // A write may take fewer bytes than asked (a short write): go on until all are written.
+      while (written < data.byteLength) {
+        const { bytesWritten } = await this.handle.write(data, written, data.byteLength - written);
+        if (bytesWritten <= 0) throw Object.assign(new Error("no bytes written"), { code: "EIO" });
+        written += bytesWritten;
+      }
     } catch (error) {
-      // A failed file write (disk full, I/O error) breaks the whole target.
-      throw new PluginError(`cannot write: ${(error as Error).message}`, this.config.path);
+      return this.cutOff(batch, data, written, error as NodeJS.ErrnoException);
     }
+    this.offset += written;
     return { failures: [] };
+  }
+
+  /**
+   * After a write error: keep the lines written whole, cut a partial last line, fail the rest.
+   * Lines are counted by the newlines among the bytes written.
+   */
+  private async cutOff(
+    batch: readonly Envelope[],
+    data: Buffer,
+    written: number,
+    error: NodeJS.ErrnoException,
+  ): Promise<WriteResult> {
+    let whole = 0;
+    let keep = 0;
+    for (let i = 0; i < written; i++) {
+      if (data[i] === 0x0a) {
+        whole++;
+        keep = i + 1;
+      }
+    }
+    try {
+      if (keep < written) await this.handle!.truncate(this.offset + keep);
+    } catch {
+      // A character device (`/dev/full`) has nothing to cut back.
+    }
+    this.offset += keep;
+    const reason = `${error.code ?? "EIO"}: ${error.message}`;
+    this.broken = reason;
+    const failures: ItemFailure[] = [];
+    for (let index = whole; index < batch.length; index++) {
+      failures.push({
+        index,
+        retryable: false,
+        code: error.code ?? "EIO",
+        message: `not written to ${this.config.path}: ${error.message}`,
+      });
+    }
+    return { failures };
   }
 
   async flush(): Promise<void> {

@@ -92,6 +92,7 @@ export function createLambdaTarget(
       const failure: ItemFailure = {
         index,
         retryable: info.kind === "retryable",
+        throttled: info.throttled,
         code: info.code,
         message: `Invoke of ${label} failed: ${info.message}`,
       };

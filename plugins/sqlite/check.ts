@@ -5,7 +5,7 @@
  * @module
  */
 import type { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
+import { accessSync, constants, existsSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { CheckResult } from "../../src/sdk/index.ts";
 import type { TableMapping } from "../shared/table-mapping/compile.ts";
@@ -48,7 +48,19 @@ export function checkSqliteTarget(mapping: TableMapping, options: SqliteCheckOpt
     }
   }
   details.push(`database file ${path} exists`);
+  if (options.db === undefined) {
+    // A dry run or `validate` must not pass a database the real run cannot write.
+    if (!writable(path)) return fail(`database file ${path} is read-only: the run could not write it`);
+    if (!writable(dirname(path)))
+      return fail(
+        `folder ${dirname(path)} is not writable: SQLite needs it for the database's journal (-wal, -shm)`,
+      );
+  }
 
+  // Opening a WAL database, even read-only, creates its -wal and -shm files: remove the ones
+  // this check created, so a dry run leaves no trace beside the database.
+  const sidecars =
+    options.db === undefined ? [`${path}-wal`, `${path}-shm`].filter((f) => !existsSync(f)) : [];
   let db = options.db;
   try {
     db ??= openDatabase(path, "readonly", options.busyTimeoutMs);
@@ -69,7 +81,19 @@ export function checkSqliteTarget(mapping: TableMapping, options: SqliteCheckOpt
   } catch (error) {
     return fail(`cannot read database ${path}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
-    if (options.db === undefined) db?.close();
+    if (options.db === undefined) {
+      db?.close();
+      for (const file of sidecars) rmSync(file, { force: true });
+    }
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

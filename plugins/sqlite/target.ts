@@ -37,7 +37,11 @@ export function createSqliteTarget(config: SqliteTargetConfig, host: Host): Targ
   };
 
   return {
+    // One connection, so one write in flight: SQLite has a single writer anyway.
     policy: { maxItems: config.batchSize, maxInFlight: 1 },
+    sameKey: "collapse",
+    rowKey: (event) => mapping.keyIdOf(event),
+    outputPaths: () => [path],
     async open() {
       if (!host.dryRun) connect();
     },

@@ -11,7 +11,7 @@ export function createStdoutPlugin(stream?: () => OutputStream) {
   return defineTarget<Record<string, never>>({
     kind: "target",
     name: "stdout",
-    api: 1,
+    api: 2,
     summary: "Write matched events to stdout as NDJSON, one event per line",
     config: {
       fields: {},
@@ -21,7 +21,7 @@ export function createStdoutPlugin(stream?: () => OutputStream) {
       },
       examples: [["Print matched events", "stdout:"]],
     },
-    create: (_config, host) => createStdoutTarget(stream?.() ?? host.stdio.stdout),
+    create: (_config, host) => createStdoutTarget(stream?.() ?? host.stdio.stdout, host),
   });
 }
 

@@ -2,6 +2,7 @@ import type {
   BatchPolicy,
   CheckResult,
   Envelope,
+  Host,
   OutputStream,
   PlannedAction,
   Target,
@@ -24,8 +25,12 @@ function canReportErrors(stream: OutputStream): stream is OutputStream & ErrorEm
 /**
  * A target writing each event as one NDJSON line to `stream`. One write per batch; when the
  * stream's buffer is full, `write` waits for it to drain, so a slow reader slows the run.
+ *
+ * A closed pipe (`| head`, EPIPE) is the reader saying "enough", not a failure: the target
+ * throws `host.outputClosed(...)`, so the run ends normally (exit 0) with what was not written
+ * counted as cancelled. Other stream errors break the target.
  */
-export function createStdoutTarget(stream: OutputStream): Target {
+export function createStdoutTarget(stream: OutputStream, host?: Pick<Host, "outputClosed">): Target {
   let failed: Error | undefined;
   let wake: (() => void) | undefined;
   const onError = (error: Error) => {
@@ -43,10 +48,14 @@ export function createStdoutTarget(stream: OutputStream): Target {
       wake = undefined;
       draining = undefined;
     });
-  const broken = (error: Error) => new PluginError(`cannot write: ${error.message}`, "stdout");
+  const broken = (error: Error) =>
+    (error as NodeJS.ErrnoException).code === "EPIPE" && host
+      ? host.outputClosed("the reader of stdout closed the pipe")
+      : new PluginError(`cannot write: ${error.message}`, "stdout");
   const policy: BatchPolicy = { maxItems: 1000, maxInFlight: 1, lingerMs: 50 };
   return {
     policy,
+    sameKey: "sequential",
     async check(): Promise<CheckResult> {
       return { ok: true, details: ["events are written to stdout as NDJSON"] };
     },

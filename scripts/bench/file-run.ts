@@ -12,9 +12,9 @@
  * The selective pattern is the one from docs/performance.md (~4% of generated events match,
  * ~10% pass the prefilter); match-all runs have no pattern.
  *
- * The engine does not pass `SelectionPushdown` to sources yet (the SDK has it; the engine is
- * being restructured): until it does, the `file` source here is wrapped to add what the engine
- * will pass (`pattern`, and `literals` = the prefilter's literal sets, present only when records
+ * The engine does not fill `SelectionPushdown.pattern` yet (the SDK has it; the engine is being
+ * restructured): until it does, the `file` source here is wrapped to add what the engine will
+ * pass (`pattern`, and `literals` = the prefilter's literal sets, present only when records
  * pass through unmapped). Nothing else differs from a real run.
  */
 import { createHash } from "node:crypto";
@@ -52,10 +52,14 @@ function withPushdown(plugin: SourcePlugin<never>, pattern: unknown): SourcePlug
     ...plugin,
     create: async (config, host) => {
       const source: Source = await plugin.create(config, host);
+      // Only what the engine leaves out is added, and only where it would pass it.
       const add = (ctx: SourceOpenContext): SourceOpenContext =>
-        ctx.pushdown !== undefined || ctx.prefilterLiterals === undefined
+        ctx.prefilterLiterals === undefined || ctx.pushdown?.pattern !== undefined
           ? ctx
-          : { ...ctx, pushdown: { pattern, literals: ctx.prefilterLiterals } };
+          : {
+              ...ctx,
+              pushdown: { ...ctx.pushdown, pattern, literals: ctx.pushdown?.literals ?? ctx.prefilterLiterals },
+            };
       return {
         ...source,
         ordered: source.ordered,

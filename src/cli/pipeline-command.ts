@@ -2,6 +2,7 @@ import { resolve as resolvePath } from "node:path";
 import { Option, UsageError } from "clipanion";
 import type { PipelineSpec } from "../config/pipeline.ts";
 import type { PluginRegistry } from "../host/registry.ts";
+import type { RoutingNotes, RulesSpec } from "../routes/rules-option.ts";
 import { BaseCommand } from "./base-command.ts";
 
 /** Commands that load plugins: the `--plugin-dir` flag and the registry. */
@@ -57,11 +58,23 @@ export abstract class PipelineCommand extends PluginAwareCommand {
   template = Option.String("--template", {
     description: "Use the pattern of a rule in a CloudFormation/SAM template: <file>#<LogicalId>",
   });
+  rules = Option.String("--rules", {
+    description:
+      "Routes from a bus's rules (bus:<name>) or a template's (<file>): each rule's Lambda targets get its events, transformed as EventBridge would",
+  });
   orderKey = Option.String("--order-key", {
     description: "JSON path of the ordering key (detail.orderId): per-key order with parallel lanes",
   });
+  order = Option.String("--order", {
+    description:
+      "key (default: stores per row key in parallel lanes, other targets in read order), global (read order, one write in flight), or a JSON path (like --order-key)",
+  });
+  since = Option.String("--since", {
+    description: "Only events with time at or after this ISO 8601 instant",
+  });
+  until = Option.String("--until", { description: "Only events with time before this ISO 8601 instant" });
   concurrency = Option.String("--concurrency", {
-    description: "Parallel lanes per target when --order-key is set",
+    description: "Most parallel lanes per keyed target (default: what the target allows in flight)",
   });
   limit = Option.String("--limit", {
     description: "Stop after this many matched events",
@@ -93,6 +106,9 @@ export abstract class PipelineCommand extends PluginAwareCommand {
       spec.patterns = this.pattern.map((p) => (p.startsWith("@") ? `@${flagPath(p.slice(1))}` : p));
     }
     if (this.orderKey !== undefined) spec.orderKey = this.orderKey;
+    if (this.order !== undefined) spec.order = this.order;
+    if (this.since !== undefined) spec.since = this.since;
+    if (this.until !== undefined) spec.until = this.until;
     if (this.concurrency !== undefined) spec.concurrency = integerFlag("--concurrency", this.concurrency, 1);
     if (this.limit !== undefined) spec.limit = integerFlag("--limit", this.limit, 0);
     if (this.pluginDir !== undefined) spec.pluginDir = flagPath(this.pluginDir);
@@ -103,6 +119,13 @@ export abstract class PipelineCommand extends PluginAwareCommand {
     if (this.rule !== undefined) spec.rule = this.rule;
     if (this.bus !== undefined) spec.bus = this.bus;
     if (this.template !== undefined) spec.template = resolvePath(cwd, this.template);
+    if (this.rules !== undefined) {
+      const { mergeRulesFlag, parseRulesFlag } = await import("../routes/rules-option.ts");
+      (spec as RoutedSpec).rules = mergeRulesFlag(
+        (spec as RoutedSpec).rules,
+        parseRulesFlag(this.rules, cwd),
+      );
+    }
     if (this.region !== undefined || this.profile !== undefined) {
       spec.aws = {
         ...spec.aws,
@@ -111,13 +134,33 @@ export abstract class PipelineCommand extends PluginAwareCommand {
       };
     }
     await this.addDeployedPatterns(spec);
+    await this.addRuleRoutes(spec);
     return spec;
   }
 
+  /** Appends the routes of `rules` (a bus's or a template's) to the targets and lists what they leave out. */
+  private async addRuleRoutes(spec: RoutedSpec): Promise<void> {
+    if (spec.rules === undefined) return;
+    const { describeRouting, loadRules } = await import("../routes/rules-option.ts");
+    const { targets, notes } = await loadRules(spec.rules, {
+      region: spec.aws?.region,
+      profile: spec.aws?.profile,
+    });
+    spec.targets = [...(spec.targets ?? []), ...targets];
+    spec.routing = notes;
+    for (const line of describeRouting(targets, notes)) this.err(line);
+  }
+
   /** Adds the patterns of `rule` / `template` (from flags or the file) to the spec's ORed list. */
-  private async addDeployedPatterns(spec: PipelineSpec): Promise<void> {
+  private async addDeployedPatterns(spec: RoutedSpec): Promise<void> {
     if (spec.bus !== undefined && spec.rule === undefined)
       throw new UsageError("--bus only applies with --rule");
+    if (spec.template !== undefined && !spec.template.includes("#")) {
+      // A template without #LogicalId means all of its rules, as routes.
+      const { mergeRulesFlag } = await import("../routes/rules-option.ts");
+      spec.rules = mergeRulesFlag(spec.rules, { template: spec.template });
+      spec.template = undefined;
+    }
     if (spec.rule === undefined && spec.template === undefined) return;
     const { loadPattern } = await import("../pattern/load.ts");
     const common = { region: spec.aws?.region, profile: spec.aws?.profile, cwd: spec.baseDir };
@@ -128,6 +171,9 @@ export abstract class PipelineCommand extends PluginAwareCommand {
     spec.patterns = patterns;
   }
 }
+
+/** The spec with its rules (declared here too, so this file does not depend on pipeline.ts declaring them). */
+type RoutedSpec = PipelineSpec & { rules?: RulesSpec; routing?: RoutingNotes };
 
 function integerFlag(flag: string, value: string, minimum: number): number {
   const n = Number(value);

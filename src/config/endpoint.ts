@@ -1,6 +1,7 @@
+import { didYouMean } from "../cli/suggest.ts";
 import type { PluginRegistry, RegisteredPlugin } from "../host/registry.ts";
 import type { Plugin, SourcePlugin, TargetPlugin } from "../sdk/index.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../util/config-error.ts";
 import type { EndpointSpec } from "./pipeline.ts";
 import { validatePluginConfig } from "./plugin-config.ts";
 
@@ -34,10 +35,16 @@ export function splitUri(
     if (known) return { plugin: scheme!, rest: rest! };
     if (!rest!.startsWith("\\") && !/\.[a-z0-9]+$/i.test(scheme!)) {
       throw new ConfigError(
-        `unknown ${kind} "${scheme}" (known ${kind}s: ${registry.names(kind).join(", ")}; runtime plugins load from --plugin-dir)`,
+        `unknown ${kind} "${scheme}"${didYouMean(scheme!, registry.names(kind), "`")} (known ${kind}s: ${registry.names(kind).join(", ")}; runtime plugins load from --plugin-dir)`,
         uri,
       );
     }
+  }
+  // A bare plugin name (`--to stdout`, `--to sqlite`) is a forgotten colon, not a file to create.
+  if (registry.source(uri) || registry.target(uri)) {
+    throw new ConfigError(
+      `"${uri}" is a plugin name: did you mean \`${uri}:\`? (a file of that name is file:${uri})`,
+    );
   }
   return { plugin: "file", rest: uri };
 }

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, parse as parseYaml } from "yaml";
+import { didYouMean } from "../cli/suggest.ts";
+import { parseRulesKey, type RoutingNotes, type RulesSpec } from "../routes/rules-option.ts";
 import { substituteEnv } from "./env-substitution.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../util/config-error.ts";
 import { PIPELINE_KEYS } from "./schema.ts";
 
 /** A source or target as written: a URI, or an object with `uri`/`plugin` plus plugin options. */
@@ -29,7 +31,17 @@ export interface PipelineSpec {
   bus?: string;
   /** `<file>#<LogicalId>` of a CloudFormation/SAM rule whose pattern is ORed with `patterns`. */
   template?: string;
+  /** Routes from a bus's or a template's rules (`rules:` / `--rules`), see src/routes/rules-option.ts. */
+  rules?: RulesSpec;
+  /** What the routes of `rules` left out (set when they are loaded), for the dry run and the report. */
+  routing?: RoutingNotes;
   orderKey?: string;
+  /** `global`, `key` (the default: storage targets per row key) or a JSON path. */
+  order?: string;
+  /** Events before this time (ISO 8601) are not matched. */
+  since?: string;
+  /** Events at or after this time (ISO 8601) are not matched. */
+  until?: string;
   concurrency?: number;
   limit?: number;
   dryRun?: boolean;
@@ -64,23 +76,20 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
   try {
     parsed = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(
-      `not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(error as Error).message}`,
-      path,
-    );
+    // The library's message ends with a code frame on more lines: keep its first line (it has the position).
+    const message = ((error as Error).message.split("\n")[0] ?? "").replace(/:$/, "");
+    // `- uri: stdout:` (the colon of a URI at the end of a line) is read as a nested key.
+    const compact = /Nested mappings are not allowed in compact mappings/.test(message)
+      ? ` — a value ending in ":" (like stdout:) reads as a key: quote it, as in uri: "stdout:"`
+      : "";
+    throw new ConfigError(`not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${message}${compact}`, path);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ConfigError("a pipeline file must hold an object (source, targets, pattern, ...)", path);
   }
   const raw = substituteEnv(parsed, env, path) as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!PIPELINE_KEYS.includes(key)) {
-      throw new ConfigError(
-        `unknown key "${key}" (known keys: ${PIPELINE_KEYS.filter((k) => k !== "$schema").join(", ")})`,
-        path,
-      );
-    }
-  }
+  const unknown = unknownKeys(text, raw, path);
+  if (unknown) throw new ConfigError(unknown);
   const spec: PipelineSpec = { baseDir: dirname(file), file: path };
   const expect = (key: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(`"${key}" must be ${what}`, path);
@@ -108,7 +117,18 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
     expect("envelope", endpoint(raw.envelope) && typeof raw.envelope !== "string", "an object");
     spec.envelope = raw.envelope as EnvelopeSpec;
   }
-  for (const key of ["orderKey", "report", "failed", "pluginDir", "rule", "bus", "template"] as const) {
+  for (const key of [
+    "orderKey",
+    "order",
+    "since",
+    "until",
+    "report",
+    "failed",
+    "pluginDir",
+    "rule",
+    "bus",
+    "template",
+  ] as const) {
     expect(key, str(key), "a string");
     if (raw[key] !== undefined) spec[key] = raw[key] as string;
   }
@@ -119,6 +139,7 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
   expect("concurrency", int("concurrency", 1), "an integer ≥ 1");
   expect("limit", int("limit", 0), "an integer ≥ 0");
   if (spec.template !== undefined) spec.template = resolve(spec.baseDir, spec.template);
+  if (raw.rules !== undefined) spec.rules = parseRulesKey(raw.rules, path, spec.baseDir);
   if (raw.concurrency !== undefined) spec.concurrency = raw.concurrency as number;
   if (raw.limit !== undefined) spec.limit = raw.limit as number;
   if (raw.aws !== undefined) {
@@ -152,4 +173,53 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
     spec.retry = retry as PipelineSpec["retry"];
   }
   return spec;
+}
+
+/** Known keys of the nested objects of a pipeline file. */
+const NESTED_KEYS: Record<string, string[]> = {
+  aws: ["region", "profile"],
+  retry: ["maxAttempts", "baseDelayMs", "maxDelayMs"],
+};
+
+/**
+ * Every unknown key of the file at once, each as `file:line:column: unknown key "patern" (did
+ * you mean "pattern"?)`, or undefined when all are known. Positions come from parsing the text
+ * again as a YAML document (JSON is YAML too), so JSON files get them as well.
+ */
+function unknownKeys(text: string, raw: Record<string, unknown>, path: string): string | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const positions = new Map<string, string>();
+  const visit = (node: unknown, prefix: string) => {
+    if (!isMap(node)) return;
+    for (const pair of node.items) {
+      if (!isScalar(pair.key) || !pair.key.range) continue;
+      const key = `${prefix}${String(pair.key.value)}`;
+      const { line, col } = lineCounter.linePos(pair.key.range[0]);
+      positions.set(key, `${path}:${line}:${col}`);
+      if (prefix === "" && NESTED_KEYS[key]) visit(pair.value, `${key}.`);
+    }
+  };
+  visit(doc.contents, "");
+  const known = PIPELINE_KEYS.filter((k) => k !== "$schema");
+  const problems: string[] = [];
+  const check = (key: string, candidates: string[], prefix: string) => {
+    if (candidates.includes(key)) return;
+    const where = positions.get(`${prefix}${key}`) ?? path;
+    problems.push(
+      `${where}: unknown key "${prefix}${key}"${didYouMean(key, candidates)} (known: ${candidates.join(", ")})`,
+    );
+  };
+  for (const key of Object.keys(raw)) check(key, [...known, "$schema"], "");
+  for (const [parent, keys] of Object.entries(NESTED_KEYS)) {
+    const value = raw[parent];
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      for (const key of Object.keys(value)) check(key, keys, `${parent}.`);
+  }
+  if (problems.length === 0) return undefined;
+  const lineOf = (problem: string) => Number(/:(\d+):\d+: /.exec(problem)?.[1] ?? 0);
+  problems.sort((a, b) => lineOf(a) - lineOf(b));
+  // The known list once, at the end, not on every line.
+  if (problems.length === 1) return problems[0]!;
+  return `${problems.length} unknown keys:\n  ${problems.map((p) => p.replace(/ \(known: [^)]*\)$/, "")).join("\n  ")}\n  known keys: ${known.join(", ")}`;
 }

@@ -1,5 +1,6 @@
+import { didYouMean } from "../cli/suggest.ts";
 import type { ConfigField, ConfigSpec } from "../sdk/index.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../util/config-error.ts";
 
 /**
  * Validates a plugin's raw config against its {@link ConfigSpec}: unknown keys, types, enums,
@@ -18,7 +19,9 @@ export function validatePluginConfig(
   for (const [key, value] of Object.entries(raw)) {
     const field = spec.fields[key];
     if (!field) {
-      problems.push(`unknown key "${key}" for ${pluginName} (known keys: ${known.join(", ") || "none"})`);
+      problems.push(
+        `unknown key "${key}" for ${pluginName}${didYouMean(key, known)} (known keys: ${known.join(", ") || "none"})`,
+      );
       continue;
     }
     if (value === undefined) continue;
@@ -29,7 +32,10 @@ export function validatePluginConfig(
   for (const [key, field] of Object.entries(spec.fields)) {
     if (config[key] !== undefined) continue;
     if (field.default !== undefined) config[key] = structuredClone(field.default);
-    else if (field.required) problems.push(`"${key}" is required for ${pluginName}: ${field.description}`);
+    else if (field.required)
+      problems.push(
+        `"${key}" is required for ${pluginName}: ${field.description} (set it in the pipeline file, or on the command line: ${setExample(key, field)})`,
+      );
   }
   if (problems.length === 0 && spec.validate) problems.push(...spec.validate(config));
   if (problems.length > 0) throw new ConfigError(problems.join("; "), where);
@@ -80,4 +86,11 @@ export function redactConfig(spec: ConfigSpec, config: Record<string, unknown>):
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) out[key] = spec.fields[key]?.secret ? "***" : value;
   return out;
+}
+
+/** `--set key=<value>`, or with the field's example: `--set key='{"pk":"$.detail.userId"}'`. */
+function setExample(key: string, field: ConfigField): string {
+  if (field.example === undefined) return `--set ${key}=<value>`;
+  const value = typeof field.example === "string" ? field.example : JSON.stringify(field.example);
+  return `--set ${key}=${/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`}`;
 }

@@ -55,6 +55,31 @@ export const pipelineSchema = {
       type: "string",
       description: "`<file>#<LogicalId>` of a CloudFormation/SAM rule whose pattern is ORed with `pattern`.",
     },
+    rules: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        "Routes from a deployed bus's rules (`bus`) or a CloudFormation/SAM template's rules (`template`): each rule's Lambda targets receive its events, transformed as EventBridge would. See docs/routes.md.",
+      properties: {
+        bus: { type: "string", description: "Event bus name or ARN (ListRules, ListTargetsByRule)." },
+        template: { type: "string", description: "A CloudFormation/SAM template file." },
+        functions: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "For a template: function logical id → function name or ARN.",
+        },
+        stack: {
+          type: "string",
+          description: "For a template: a deployed stack to resolve functions with (DescribeStackResources).",
+        },
+        map: {
+          type: "object",
+          additionalProperties: { oneOf: [{ type: "string" }, { type: "object" }, { type: "null" }] },
+          description:
+            "Rule target (ARN, Id, rule/Id, or a template's logical id) → target URI or spec to send its events to instead; null leaves it out.",
+        },
+      },
+    },
     envelope: {
       description:
         "How records that are not EventBridge events become one: `preset: putEvents` or JSON paths per field (`id`, `time`, `source`, `detail-type`, `detail`, `account`, `region`, `resources`, `version`); `{const: value}` for a constant.",
@@ -64,11 +89,21 @@ export const pipelineSchema = {
       type: "string",
       description: "JSON path of the ordering key (`detail.orderId`): per-key order, parallel lanes.",
     },
+    order: {
+      type: "string",
+      description:
+        "`key` (the default): a storage target is ordered per row key in parallel lanes (the final state is that of applying events one by one), others keep read order; `global`: read order everywhere, one write in flight; or a JSON path: per-key order by that path (same as `orderKey`).",
+    },
+    since: {
+      type: "string",
+      description: "Only events whose `time` is at or after this instant (ISO 8601) match.",
+    },
+    until: { type: "string", description: "Only events whose `time` is before this instant (ISO 8601) match." },
     concurrency: {
       type: "integer",
       minimum: 1,
-      description: "Most parallel lanes per target when `orderKey` is set.",
-      default: 4,
+      description:
+        "Most parallel lanes per keyed target (default: as many writes as the target allows in flight).",
     },
     limit: { type: "integer", minimum: 0, description: "Stop after this many matched events." },
     dryRun: {

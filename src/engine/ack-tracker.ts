@@ -1,21 +1,38 @@
-import type { SourceBatch } from "../sdk/index.ts";
+import type { JsonValue, SourceBatch } from "../sdk/index.ts";
 import type { BatchTicket } from "./run-item.ts";
+
+/** Told, in read order, each time a batch is fully settled: the checkpoint frontier moves. */
+export type FrontierListener = (cursor: JsonValue) => void;
 
 /**
  * Acknowledges source batches strictly in read order, each once all its events are settled:
  * the acknowledged frontier never passes an unsettled event, so a checkpoint taken from it
  * may repeat events on resume but never skips one.
+ *
+ * Memory: one small ticket per batch between the oldest unsettled batch and the reader, which
+ * the lanes' bounded queues keep to a few batches.
  */
 export class AckTracker {
   private readonly tickets: BatchTicket[] = [];
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** A partial batch was passed: nothing after it may be acknowledged as a resume position. */
+  private frontierFrozen = false;
 
-  constructor(private readonly ack: ((batch: SourceBatch) => Promise<void>) | undefined) {}
+  constructor(
+    private readonly ack: ((batch: SourceBatch) => Promise<void>) | undefined,
+    private readonly onFrontier?: FrontierListener,
+  ) {}
 
   /** Registers a batch in read order. */
   open(batch: SourceBatch): BatchTicket {
-    const ticket: BatchTicket = { batch: this.ack ? batch : undefined, pending: 0, sealed: false };
+    const keep = this.ack !== undefined || (this.onFrontier !== undefined && batch.cursor !== undefined);
+    const ticket: BatchTicket = {
+      batch: keep ? batch : undefined,
+      pending: 0,
+      sealed: false,
+      partial: false,
+    };
     this.tickets.push(ticket);
     return ticket;
   }
@@ -43,9 +60,12 @@ export class AckTracker {
       const head = this.tickets[0]!;
       if (!head.sealed || head.pending > 0) return;
       this.tickets.shift();
-      if (this.ack && head.batch) {
+      const batch = head.batch;
+      if (!batch) continue;
+      if (head.partial) this.frontierFrozen = true;
+      if (!this.frontierFrozen && batch.cursor !== undefined) this.onFrontier?.(batch.cursor);
+      if (this.ack && !head.partial) {
         const ack = this.ack;
-        const batch = head.batch;
         this.chain = this.chain
           .then(() => ack(batch))
           .catch((error) => {

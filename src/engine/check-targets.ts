@@ -1,11 +1,12 @@
+import type { RunPlan } from "../config/run-plan.ts";
 import { createHost } from "../host/create-host.ts";
 import type { CheckResult } from "../sdk/index.ts";
-import type { RunPlan } from "./run-plan.ts";
-import { errorMessage } from "./runner.ts";
+import { errorMessage } from "../util/error-message.ts";
 
 /**
  * Creates each target of a plan as in a dry run and runs its read-only `check`, for
- * `rehydrate validate`. A target that throws counts as a failed check with the error's words.
+ * `rehydrate validate`. A target whose `create`, `open` or `check` throws counts as a failed
+ * check with the error's words (never a stack trace).
  */
 export async function checkTargets(
   plan: RunPlan,
@@ -24,14 +25,19 @@ export async function checkTargets(
       stderr,
     });
     let result: CheckResult;
-    const target = await plugin.create(endpoint.config as never, host);
+    let target: Awaited<ReturnType<typeof plugin.create>> | undefined;
     try {
+      target = await plugin.create(endpoint.config as never, host);
       await target.open?.();
       result = await target.check();
     } catch (error) {
       result = { ok: false, details: [errorMessage(error)] };
     } finally {
-      await target.close?.();
+      try {
+        await target?.close?.();
+      } catch (error) {
+        stderr.write(`warning: closing target ${endpoint.name} failed: ${errorMessage(error)}\n`);
+      }
     }
     results.push({ name: endpoint.name, result });
   }

@@ -2,27 +2,43 @@ import type { Envelope, SourceBatch } from "../sdk/index.ts";
 
 /**
  * A source batch in flight: acknowledged to the source once every matched event of it has
- * been settled by every target (delivered, failed or cancelled), in read order.
+ * been settled by every target (delivered, skipped, failed or cancelled), in read order.
  */
 export interface BatchTicket {
   /**
-   * The batch, kept only when the source wants it back in `ack`. Otherwise dropped: every
-   * queued event holds its ticket, and a ticket holding its batch would keep all of that
-   * batch's parsed records alive (hundreds of MB with a few matches per batch).
+   * The batch, kept only when the source wants it back in `ack` or gave a cursor. Otherwise
+   * dropped: every queued event holds its ticket, and a ticket holding its batch would keep all
+   * of that batch's parsed records alive (hundreds of MB with a few matches per batch).
    */
   readonly batch: SourceBatch | undefined;
   /** Events of this batch not yet settled by every target. */
   pending: number;
   /** No more events of this batch will be dispatched. */
   sealed: boolean;
+  /**
+   * The read stopped inside this batch (`--limit`): records after the stop were not read, so
+   * its cursor must never be acknowledged (a resume would skip them).
+   */
+  partial: boolean;
 }
 
-/** One matched event shared by all targets of the run. */
+/** How an item ended for one target. */
+export type ItemOutcome = "sent" | "skipped" | "failed" | "planned" | "cancelled";
+
+/** One matched event shared by the targets its route selected. */
 export interface RunItem {
   readonly envelope: Envelope;
   readonly ticket: BatchTicket;
+  /**
+   * The record as read, for the failed-events file: its original text (or bytes) when the source
+   * had them, so a failed event is written back unchanged and can be fed in again with the same
+   * pipeline (envelope mapping included).
+   */
+  readonly original: string | Uint8Array | undefined;
   /** Targets that have not settled this event yet. */
   pendingTargets: number;
+  /** Bit `i` set once target `i` settled it: a late answer after a cancel cannot settle it twice. */
+  settledBy: number;
   /** Whether any target finally failed (or cancelled) it: then it goes to the failed-events file. */
   failed: boolean;
 }

@@ -1,6 +1,6 @@
-import { ConfigError } from "../config/errors.ts";
-import { compileJsonPath } from "../host/json-path.ts";
 import { EVENTBRIDGE_EVENT_FIELDS, type EventBridgeEvent } from "../sdk/index.ts";
+import { ConfigError } from "../util/config-error.ts";
+import { compileJsonPath } from "../util/json-path.ts";
 import { isEventBridgeEvent, toEventTime } from "./event-shape.ts";
 
 /** The EventBridge fields a mapping may set. */
@@ -93,13 +93,15 @@ export function createEnvelopeMapper(
     if (typeof event.source !== "string") return missing("source", spec.source);
     if (typeof event["detail-type"] !== "string") return missing("detail-type", spec["detail-type"]);
     if (event.detail === undefined) return missing("detail", spec.detail);
+    const time = toEventTime(event.time);
+    if (typeof time === "object") return time.invalid;
     return {
       version: typeof event.version === "string" ? event.version : "0",
       id: event.id === undefined ? stableId(position) : String(event.id),
       "detail-type": event["detail-type"],
       source: event.source,
       account: typeof event.account === "string" ? event.account : defaults.account,
-      time: toEventTime(event.time) ?? defaults.time,
+      time: time ?? defaults.time,
       region: typeof event.region === "string" ? event.region : defaults.region,
       resources: Array.isArray(event.resources) ? event.resources.map(String) : [],
       detail: event.detail,

@@ -11,13 +11,13 @@ import {
   PluginError,
   type SortOptions,
 } from "../sdk/index.ts";
+import { retry, sleep } from "../util/backoff.ts";
+import { compileJsonPath } from "../util/json-path.ts";
 import { VERSION } from "../version.ts";
 import { awsClientConfig } from "./helpers/aws-client-config.ts";
 import { classifyAwsError } from "./helpers/aws-errors.ts";
 import { redactUri } from "./helpers/redact.ts";
 import { writeOneByOne } from "./helpers/write-one-by-one.ts";
-import { compileJsonPath } from "./json-path.ts";
-import { retry, sleep } from "./retry.ts";
 
 /** What the run knows that a plugin's host exposes. */
 export interface HostOptions {
@@ -35,17 +35,26 @@ export interface HostOptions {
   verbose?: boolean;
   /** Shared across the plugins of a run; every temp dir made is removed by `disposeTempDirs`. */
   tempDirs?: string[];
+  /** Values of the plugin's secret config fields: never printed, replaced by `***` in its logs. */
+  secrets?: readonly string[];
 }
 
 /** Builds the {@link Host} a plugin receives in `create()`. */
 export function createHost(options: HostOptions): Host {
   const prefix = `[${options.pluginName}] `;
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 3);
+  // Every line a plugin logs loses URI passwords and the values of its secret fields.
+  const clean = (message: string) => {
+    let text = redactUri(message);
+    for (const secret of secrets) text = text.split(secret).join("***");
+    return text;
+  };
   const log: Logger = {
     debug: (message) => {
-      if (options.verbose) options.stderr.write(prefix + message + "\n");
+      if (options.verbose) options.stderr.write(prefix + clean(message) + "\n");
     },
-    info: (message) => options.stderr.write(prefix + message + "\n"),
-    warn: (message) => options.stderr.write(prefix + "warning: " + message + "\n"),
+    info: (message) => options.stderr.write(prefix + clean(message) + "\n"),
+    warn: (message) => options.stderr.write(prefix + "warning: " + clean(message) + "\n"),
   };
   const tempDirs = options.tempDirs ?? [];
   const host: Host = {
@@ -82,6 +91,11 @@ export function createHost(options: HostOptions): Host {
       redactUri,
     },
     error: (message, where) => new PluginError(message, where),
+    outputClosed: (message) => {
+      const error = new PluginError(message);
+      error.name = "OutputClosedError";
+      return error;
+    },
   };
   return host;
 }

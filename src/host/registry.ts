@@ -2,8 +2,8 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError } from "../config/errors.ts";
 import type { Plugin, SourcePlugin, TargetPlugin } from "../sdk/index.ts";
+import { ConfigError } from "../util/config-error.ts";
 import { asPlugin, pluginShapeProblems } from "./plugin-shape.ts";
 
 /** A plugin and where it came from (`built-in` or the file it was loaded from). */

@@ -182,6 +182,11 @@ export interface InvalidRecord {
   reason: string;
   /** The raw text, possibly truncated, for the failed-events file and report samples. */
   text: string;
+  /**
+   * The record's original bytes, when they are not valid UTF-8 (or otherwise differ from `text`):
+   * the failed-events file keeps them exactly, never U+FFFD in their place.
+   */
+  bytes?: Uint8Array;
 }
 
 /** A batch of records. Sources choose batch sizes (a few hundred to a few thousand is typical). */
@@ -265,6 +270,11 @@ export interface SourceOpenContext {
   /** The part of a split run to read; absent when the run is not split. */
   shard?: ShardAssignment;
   /**
+   * Absolute paths of files this run writes (target outputs, the report, the failed-events
+   * file). A source that expands globs must never yield them, so a run cannot read its own output.
+   */
+  excludePaths?: readonly string[];
+  /**
    * Fires when the run stops reading (Ctrl-C, `--limit` reached, a fatal error). It is the same
    * signal as the source's `host.signal`.
    */
@@ -293,6 +303,11 @@ export interface Source {
   readonly sharding?: "none" | "split" | "key-aligned";
   /** A sentence saying how the source splits, for the dry run and the report. */
   readonly shardingNote?: string;
+  /**
+   * The local files this source will read, after `open` (globs expanded). The engine refuses a
+   * run in which one of them is also an output (a target's file, the report, the failed file).
+   */
+  inputPaths?(): readonly string[];
   /** Connects and checks the source can be read. Throw a {@link PluginError} if not. */
   open?(ctx: SourceOpenContext): Promise<void>;
   /**
@@ -403,13 +418,16 @@ export interface Target {
    * How the target treats two events of one key in one `write`:
    * - `collapse`: a store that applies last-write-wins per row inside a batch (the batch leaves
    *   what applying its events one by one leaves). Several events of a key may share a batch.
-   * - `independent`: each event is delivered on its own (a Lambda invoke, a PutEvents entry), so
-   *   a retried earlier event could be overtaken by a later one of the same batch. In an ordered
-   *   run the engine never puts two events of one key in one batch, nor lets a later event of a
-   *   key be written before an earlier one is settled.
+   * - `sequential`: the target writes a batch's events one after another and, after the first
+   *   retryable failure, writes none of the later ones (it fails them `NotSent`, retryable): a
+   *   file, a pipe, Lambda invokes in turn. Several events of a key may share a batch.
+   * - `independent`: each event is delivered on its own (a PutEvents entry), so a retried
+   *   earlier event could be overtaken by a later one of the same batch. The engine never puts
+   *   two events of one key in one batch (in a globally ordered run: one event per batch), nor
+   *   lets a later event of a key be written before an earlier one is settled.
    * @default "independent"
    */
-  readonly sameKey?: "collapse" | "independent";
+  readonly sameKey?: "collapse" | "sequential" | "independent";
   /**
    * For storage targets: the identity of the row (document, item) an event writes, as a string,
    * or `undefined` when the event has none (it will fail in `write`). When the run has no order
@@ -417,6 +435,11 @@ export interface Target {
    * final state is the one applying the events one by one in read order leaves.
    */
   rowKey?(event: EventBridgeEvent): string | undefined;
+  /**
+   * The local files this target writes (absolute paths), known from its config before `open`.
+   * The engine refuses a run where two outputs, or an output and an input, are the same file.
+   */
+  outputPaths?(): readonly string[];
   /** Connects (opens files, pools). Must not write events. */
   open?(): Promise<void>;
   /**
@@ -599,6 +622,12 @@ export interface Host {
    * `"PluginError"` is treated the same way.
    */
   error(message: string, where?: string): Error;
+  /**
+   * Builds the error a target throws when its destination went away for good and that is a
+   * normal end, not a failure: the reader of `stdout:` closed the pipe (`| head`). The engine
+   * stops reading, counts what was not written as cancelled and exits 0.
+   */
+  outputClosed(message: string): Error;
 }
 
 // ---------------------------------------------------------------------------------------------

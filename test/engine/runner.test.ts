@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runPipeline } from "../../src/engine/runner.ts";
+import { runPipeline } from "../../src/engine/run.ts";
 import {
   type MemorySourceLog,
   memorySource,
@@ -41,7 +41,7 @@ describe("ordering", () => {
       latency: () => random() * 4,
       failure: (_e, attempt) =>
         attempt < 4 && random() < 0.3
-          ? { retryable: true, code: "ThrottlingException", message: "slow down" }
+          ? { retryable: true, throttled: true, code: "ThrottlingException", message: "slow down" }
           : undefined,
     });
     const input = Array.from({ length: 400 }, (_, i) => testEvent(i, { orderId: `k${i % 23}` }));
@@ -139,13 +139,15 @@ describe("failures", () => {
     expect(report.error).toContain("access denied");
   });
 
-  test("a failing check stops the run before reading", async () => {
+  test("a failing check stops the run before reading, as a pre-flight failure (exit 2)", async () => {
     const log = newRecordingLog();
     const report = await runPipeline(
       planFor(memorySource(events(3)), [recordingTarget({ log, checkOk: false })]),
       testIO(),
     );
-    expect(report.status).toBe("stopped");
+    expect(report.status).toBe("preflight-failed");
+    expect(report.exitCode).toBe(2);
+    expect(report.error).toContain("failed its check: nope");
     expect(report.source.read).toBe(0);
     expect(log.writes).toHaveLength(0);
   });
@@ -268,7 +270,7 @@ describe("run control", () => {
       planFor(memorySource(events(10)), [recordingTarget({ log })], { pattern, patternCount: 1 }),
       testIO(),
     );
-    expect(report.filter).toEqual({ patterns: 1, matched: 5, unmatched: 5, prefiltered: 0 });
+    expect(report.filter).toEqual({ patterns: 1, matched: 5, unmatched: 5, prefiltered: 0, unrouted: 0 });
     expect(log.delivered).toEqual(["e0", "e2", "e4", "e6", "e8"]);
     expect(report.events).toEqual({
       firstId: "e0",

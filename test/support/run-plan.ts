@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { RunIO, RunPlan } from "../../src/engine/run-plan.ts";
+import type { RunIO, RunPlan } from "../../src/config/run-plan.ts";
 import type { SourcePlugin, TargetPlugin } from "../../src/sdk/index.ts";
 
 /** A RunPlan around given plugins with test-friendly defaults (fast retries). */

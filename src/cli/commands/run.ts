@@ -81,7 +81,7 @@ export class RunCommand extends PipelineCommand {
   async execute(): Promise<number> {
     const [{ resolveRun }, { runPipeline }, output, progressModule, { applySetOptions }] = await Promise.all([
       import("../../config/resolve-run.ts"),
-      import("../../engine/runner.ts"),
+      import("../../engine/run.ts"),
       import("./run-output.ts"),
       import("../../report/progress/index.ts"),
       import("./set-options.ts"),
@@ -131,38 +131,44 @@ export class RunCommand extends PipelineCommand {
       return this.configErrorExit(error);
     }
 
-    const interrupt = new AbortController();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130);
-      this.err(
-        "\ninterrupted: stopping the read, letting in-flight writes finish (Ctrl-C again to quit now)",
-      );
-      interrupt.abort();
-    };
-    process.on("SIGINT", onSigint);
-    try {
-      const report = await runPipeline(plan, {
-        stdin: this.context.stdin,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-        interrupt: interrupt.signal,
-      });
-      report.config ??= resolvedConfig(plan);
-      return output.writeRunOutputs(report, {
-        report: reportTarget,
-        format: reportFormat,
-        json: this.json,
-        quiet: this.quiet,
-        profile: plan.aws.profile,
-        env: this.context.env,
-        stdout: this.context.stdout,
-        stderr: this.context.stderr,
-      });
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
+    const { withInterrupts } = await import("../signals.ts");
+    return withInterrupts(
+      (line) => this.err(line),
+      async (interrupt) => {
+        const report = await runPipeline(plan, {
+          stdin: this.context.stdin,
+          stdout: this.context.stdout,
+          stderr: this.context.stderr,
+          interrupt,
+        });
+        report.config ??= resolvedConfig(plan);
+        if (report.status === "preflight-failed") {
+          // Nothing was read or written: the error alone, first, and no block of zero counts.
+          this.err(`rehydrate: ${report.error}`);
+          if (reportTarget && reportTarget !== "-")
+            output.writeRunOutputs(report, {
+              report: reportTarget,
+              format: reportFormat,
+              json: false,
+              quiet: true,
+              env: this.context.env,
+              stdout: this.context.stdout,
+              stderr: { write: () => true },
+            });
+          return 2;
+        }
+        return output.writeRunOutputs(report, {
+          report: reportTarget,
+          format: reportFormat,
+          json: this.json,
+          quiet: this.quiet,
+          profile: plan.aws.profile,
+          env: this.context.env,
+          stdout: this.context.stdout,
+          stderr: this.context.stderr,
+        });
+      },
+    );
   }
 }
 

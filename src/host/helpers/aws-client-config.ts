@@ -9,6 +9,7 @@
  * @module
  */
 import type { AwsClientConfig, Host } from "../../sdk/index.ts";
+import { redactUri } from "./redact.ts";
 
 /** The AWS services built-in plugins talk to. */
 export type AwsService = string;
@@ -63,12 +64,8 @@ export function endpointEnvName(service: AwsService): string {
  */
 function endpointNote(service: AwsService): string {
   const specific = process.env[endpointEnvName(service)];
-  if (specific) return `, endpoint ${withoutUserInfo(specific)} (${endpointEnvName(service)})`;
+  if (specific) return `, endpoint ${redactUri(specific)} (${endpointEnvName(service)})`;
   const general = process.env.AWS_ENDPOINT_URL;
-  if (general) return `, endpoint ${withoutUserInfo(general)} (AWS_ENDPOINT_URL)`;
+  if (general) return `, endpoint ${redactUri(general)} (AWS_ENDPOINT_URL)`;
   return "";
-}
-
-function withoutUserInfo(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, "//…@");
 }
