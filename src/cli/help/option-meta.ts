@@ -60,6 +60,8 @@ export const OPTION_META: Record<string, OptionMeta> = {
   "--report": { group: "Output", placeholder: "<file|->" },
   "--report-format": { group: "Output", placeholder: "<json|md>", default: "json" },
   "--failed": { group: "Output", placeholder: "<file>" },
+  "--output": { group: "Output", placeholder: "<file>", default: "stdout" },
+  "--shards": { group: "Source", placeholder: "<n>" },
   "--progress": { group: "Output", placeholder: "<auto|bar|plain|off>", default: "auto" },
   "--progress-interval": { group: "Output", placeholder: "<seconds>", default: "15" },
   "--quiet": { group: "Output" },

@@ -25,6 +25,7 @@ export class ReportMergeCommand extends BaseCommand {
   shards = Option.String("--shards", {
     description: "The shard count to expect (default: the one the reports carry)",
   });
+  verbose = Option.Boolean("--verbose", false, { description: "Name each report as it is read" });
 
   async execute(): Promise<number> {
     const [{ mergeReports }, { renderHumanSummary }] = await Promise.all([
@@ -34,6 +35,7 @@ export class ReportMergeCommand extends BaseCommand {
     let result: ReturnType<typeof mergeReports>;
     try {
       const parsed = this.reports.map((file) => {
+        if (this.verbose) this.err(`reading ${file}`);
         try {
           return JSON.parse(readFileSync(file, "utf8"));
         } catch (error) {
