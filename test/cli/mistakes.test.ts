@@ -231,6 +231,54 @@ describe("AWS conventions", () => {
       expect(awsHint(message, env)).not.toMatch(/Error\b|Exception\b/);
   });
 
+  /** Runs with only the AWS settings given (no credentials from the machine), restoring the environment after. */
+  async function withAwsEnv<T>(settings: Record<string, string>, body: () => Promise<T>): Promise<T> {
+    const names = Object.keys(process.env).filter((k) => k.startsWith("AWS_"));
+    const saved = { ...process.env };
+    for (const name of names) delete process.env[name];
+    Object.assign(process.env, { AWS_EC2_METADATA_DISABLED: "true", ...settings });
+    try {
+      return await body();
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  test("through the CLI: no region, an unknown profile and an expired SSO session each get their hint, exit 2", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config");
+    writeFileSync(
+      config,
+      "[default]\nregion = us-east-1\n[profile dev]\nsso_session = s\nsso_account_id = 111111111111\nsso_role_name = r\nregion = us-east-1\n[sso-session s]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    const files = {
+      AWS_CONFIG_FILE: join(dir, "none"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
+      HOME: dir,
+    };
+    const argv = [
+      "run",
+      "--from",
+      "-",
+      "--to",
+      "eventbridge:default",
+      "--endpoint-url",
+      "http://127.0.0.1:9",
+    ];
+    const noRegion = await withAwsEnv(files, () => runCli(argv, event(1)));
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.stderr).toContain("hint: no AWS region: pass --region <region>");
+    const withConfig = { ...files, AWS_CONFIG_FILE: config };
+    const ghost = await withAwsEnv({ ...withConfig, AWS_PROFILE: "ghost" }, () => runCli(argv, event(1)));
+    expect(ghost.code).toBe(2);
+    expect(ghost.stderr).toContain('hint: there is no AWS profile named "ghost"');
+    expect(ghost.stderr).not.toContain("CredentialsProviderError");
+    const sso = await withAwsEnv({ ...withConfig, AWS_PROFILE: "dev" }, () => runCli(argv, event(1)));
+    expect(sso.code).toBe(2);
+    expect(sso.stderr).toContain("hint: the AWS SSO session has expired: run `aws sso login --profile dev`");
+  });
+
   test("--endpoint-url is passed to the SDK as AWS_ENDPOINT_URL", async () => {
     const saved = process.env.AWS_ENDPOINT_URL;
     try {

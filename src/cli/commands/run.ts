@@ -144,7 +144,10 @@ export class RunCommand extends PipelineCommand {
         report.config ??= resolvedConfig(plan);
         if (report.status === "preflight-failed") {
           // Nothing was read or written: the error alone, first, and no block of zero counts.
-          this.err(`rehydrate: ${report.error}`);
+          const { awsHint, withoutJsClassNames } = await import("../help/aws-hints.ts");
+          this.err(`rehydrate: ${withoutJsClassNames(report.error ?? "")}`);
+          const hint = awsHint(report.error ?? "", this.context.env, plan.aws.profile);
+          if (hint) this.err(`  hint: ${hint}`);
           if (reportTarget && reportTarget !== "-")
             output.writeRunOutputs(report, {
               report: reportTarget,
