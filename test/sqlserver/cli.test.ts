@@ -3,7 +3,7 @@
  * validate, run), against the TDS fake. Merge outcomes are scripted by the fake.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTdsFake, type TdsFake } from "../fakes/tds-server.ts";
@@ -79,4 +79,21 @@ test("run writes file events through one MERGE per batch", async () => {
   expect(merges.length).toBeGreaterThanOrEqual(1);
   const keys = merges.flatMap((r) => r.params.filter((_, i) => i % 2 === 0).map((p) => p.value));
   expect(keys.sort()).toEqual(["u1", "u2", "u3"]);
+});
+
+test("the pipeline in docs/targets/sqlserver.md validates (the table would be created)", async () => {
+  fake.requests.length = 0;
+  fake.handler = tableHandler(() => undefined);
+  const doc = readFileSync(join(import.meta.dir, "../../docs/targets/sqlserver.md"), "utf8");
+  const yaml = doc.slice(doc.indexOf("<<'YAML'\n") + 9, doc.indexOf("\nYAML\n"));
+  expect(yaml).toContain("createTable: true");
+  const pipeline = join(dir, "mssql.yaml");
+  writeFileSync(pipeline, yaml.replace("127.0.0.1:1433", `127.0.0.1:${fake.port}`));
+  const { code, stdout, stderr } = await runCli(["validate", pipeline]);
+  expect(stdout + stderr).toContain(
+    "it will be created: IF OBJECT_ID(@table, N'U') IS NULL CREATE TABLE [dbo].[orders]",
+  );
+  expect(stdout + stderr).not.toContain("Rehydrate-Test-1");
+  expect(code).toBe(0);
+  expect(fake.statements().filter((r) => !isCatalog(r))).toEqual([]);
 });
