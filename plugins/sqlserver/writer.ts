@@ -57,8 +57,6 @@ export interface WriterOptions {
 export class SqlServerWriter {
   /** Totals since the target opened, for the log and tests. */
   readonly totals: Record<string, number> = {};
-  /** Requests sent by the last write's merges (1 per one-request merge), for tests. */
-  merges = 0;
 
   constructor(
     private readonly mssql: MssqlModule,
@@ -171,7 +169,6 @@ export class SqlServerWriter {
     );
     const perRow = stageColumns(this.layout).length;
     const fits = valuesChunks(sorted.length, perRow) !== undefined;
-    this.merges++;
     if (this.options.stage !== "bulk" && fits) return this.#mergeWithValues(sorted, signal);
     return this.#mergeWithBulk(sorted, signal);
   }

@@ -8,7 +8,7 @@
  * a handler that returns result sets, a row count, an ERROR token, silence or a cut connection.
  * What it speaks (TDS 7.4, as tedious 20 negotiates it):
  * - PRELOGIN answered with "encryption not supported" (so clients must set `encrypt: false`);
- * - LOGIN7 → ENVCHANGE (database, packet size) + LOGINACK + DONE, or an ERROR token (18456);
+ * - LOGIN7 → ENVCHANGE (database, packet size, collation) + LOGINACK + DONE, or an ERROR token (18456);
  * - SQL batch (0x01) and RPC (0x03) → COLMETADATA/ROW per result set, DONE/DONEINPROC/DONEPROC;
  * - transaction manager requests (0x0E) → ENVCHANGE begin/commit/rollback with a descriptor;
  * - bulk load (0x07): the client's COLMETADATA and ROW tokens decoded into rows;
@@ -118,6 +118,12 @@ export interface TdsFake {
   loginSilence: boolean;
   /** Requests that are not SQL Server's own housekeeping (`SELECT 1`, tedious's `set ...` batch). */
   statements(): TdsRequest[];
+  /**
+   * Fault injection: the `n`-th statement from now (1-based; housekeeping requests are not
+   * counted) gets `response` instead of the handler's answer, once. E.g. error 1205 on the third
+   * statement, Azure 40613, `{kind: "silence"}` (a timeout) or `{kind: "cut"}` (a lost connection).
+   */
+  failStatement(n: number, response: TdsResponse): void;
   close(): Promise<void>;
 }
 
@@ -146,6 +152,15 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
   const sockets = new Set<Socket>();
   let accepted = 0;
   let logins = 0;
+  const injections: Array<{ remaining: number; response: TdsResponse }> = [];
+  const injected = (request: TdsRequest): TdsResponse | undefined => {
+    if (isHousekeeping(request)) return undefined;
+    let hit: TdsResponse | undefined;
+    for (const injection of injections) if (--injection.remaining === 0) hit ??= injection.response;
+    for (let i = injections.length - 1; i >= 0; i--)
+      if (injections[i]!.remaining <= 0) injections.splice(i, 1);
+    return hit;
+  };
   const fake: TdsFake = {
     port: 0,
     requests,
@@ -156,6 +171,9 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
     loginError: undefined,
     loginSilence: false,
     statements: () => requests.filter((r) => !isHousekeeping(r)),
+    failStatement: (n, response) => {
+      injections.push({ remaining: n, response });
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -212,7 +230,7 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
         );
       }
       requests.push(request);
-      const answer = (await fake.handler?.(request)) ?? defaultAnswer(request);
+      const answer = injected(request) ?? (await fake.handler?.(request)) ?? defaultAnswer(request);
       if (answer.kind === "cut") {
         socket.destroy();
         return;
@@ -664,6 +682,8 @@ function loginResponse(): Buffer {
   return Buffer.concat([
     envChange(1, bVarChar("master"), bVarChar("master")),
     envChange(4, bVarChar("4096"), bVarChar("4096")),
+    // The database collation: tedious needs it to encode varchar parameters and bulk rows.
+    envChangeBytes(7, COLLATION, Buffer.alloc(0)),
     loginAck,
     done(0, 0),
   ]);

@@ -274,6 +274,25 @@ describe("writing", () => {
     expect(request!.sql).toContain("t.[deleted] = s.[__delete]");
   });
 
+  test("varchar columns are bound as varchar (the server's collation encodes them)", async () => {
+    const table = {
+      ...USERS,
+      columns: [
+        USERS.columns[0]!,
+        { name: "email", type: "varchar", maxLength: 320, collation: "SQL_Latin1_General_CP1_CI_AS" },
+      ],
+    };
+    fake.handler = tableHandler(() => table);
+    const t = target();
+    expect(await t.write(envelopes([userEvent("u1", { email: "a@x" })]))).toEqual({ failures: [] });
+    expect(writes()[0]!.declarations).toBe("@p0 nvarchar(64), @p1 varchar(320)");
+    expect(writes()[0]!.params.map((p) => [p.type, p.value])).toEqual([
+      ["nvarchar(64)", "u1"],
+      ["varchar(320)", "a@x"],
+    ]);
+    expect(writes()[0]!.sql).toContain("[v0] varchar(320) COLLATE SQL_Latin1_General_CP1_CI_AS NULL");
+  });
+
   test("a value that does not fit its column fails alone, before anything is sent", async () => {
     fake.handler = tableHandler(() => USERS);
     const t = target({ columns: { email: "$.detail.email", version: "$.detail.version" } });
@@ -338,6 +357,33 @@ describe("failures", () => {
         .filter((r) => r.kind === "transaction")
         .map((r) => r.transaction),
     ).toEqual(["begin", "rollback"]);
+  });
+
+  test("error 1205 on the third statement of the bulk path (the insert bulk) rolls back; the retry succeeds", async () => {
+    fake.handler = tableHandler(
+      () => USERS,
+      () => mergeAnswer({ INSERT: 2 }),
+    );
+    const t = target({ stage: "bulk" });
+    await t.open!();
+    fake.requests.length = 0;
+    fake.failStatement(3, {
+      kind: "error",
+      error: { number: 1205, message: "chosen as the deadlock victim" },
+    });
+    const batch = envelopes([userEvent("u1"), userEvent("u2")]);
+    const first = await t.write(batch);
+    expect(first.failures.map((f) => [f.index, f.code, f.retryable])).toEqual([
+      [0, "MSSQL_1205", true],
+      [1, "MSSQL_1205", true],
+    ]);
+    expect(writes().map((r) => r.transaction ?? r.sql.split(/[\n(]/)[0])).toEqual([
+      "begin",
+      "SET XACT_ABORT ON;",
+      "insert bulk [#rehydrate_stage]",
+      "rollback",
+    ]);
+    expect(await t.write(batch)).toEqual({ failures: [] });
   });
 
   test("Azure transient errors are retryable; 40501 (service busy) counts as throttled", async () => {
