@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
+import { type LineState, readArrayLines } from "./array-lines.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
 import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder } from "./utf8.ts";
@@ -22,6 +23,14 @@ const State = {
   Broken: 6,
 } as const;
 type State = (typeof State)[keyof typeof State];
+
+/** The line fast path's states, as the scanner's. */
+const LINE_STATES: Record<LineState, State> = {
+  "before-array": State.BeforeArray,
+  "first-element": State.FirstElement,
+  "next-element": State.NextElement,
+  "after-element": State.AfterElement,
+};
 
 /** Bytes decoded at a time (see `feed`). */
 const TEXT_BLOCK = 16 * 1024;
@@ -87,6 +96,32 @@ export async function* readJsonArray(
   };
   let carry: Uint8Array | undefined;
   const chunkCursor = { text: "", pos: 0 };
+  const iterator = input[Symbol.asyncIterator]();
+  // Without a prefilter every element is parsed, which lets one-element-per-line arrays skip
+  // the scan (array-lines.ts); the exact scanner below takes over where that layout ends.
+  let head: Uint8Array | undefined;
+  let ended = false;
+  if (options.prefilter === undefined && options.bytePrefilter === undefined) {
+    const handover = yield* readArrayLines(iterator, builder, options);
+    if (handover.aborted) return;
+    scan.state = LINE_STATES[handover.state];
+    scan.line = handover.line;
+    head = handover.rest;
+    ended = handover.ended;
+  }
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        if (head !== undefined) {
+          const value = head;
+          head = undefined;
+          return { done: false, value };
+        }
+        return ended ? { done: true, value: undefined } : iterator.next();
+      },
+      return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
+    }),
+  };
 
   const feed = function* (bytes: Uint8Array, final: boolean): Generator<SourceBatch> {
     const cut = final ? bytes.length : completeUtf8Prefix(bytes);
@@ -104,7 +139,7 @@ export async function* readJsonArray(
     }
   };
 
-  for await (const chunk of input) {
+  for await (const chunk of rest) {
     if (options.signal?.aborted) return;
     if (scan.state === State.Broken) break;
     let bytes = chunk;

@@ -56,6 +56,19 @@ export class BatchBuilder {
   }
 
   /**
+   * Adds a record whose text was already parsed (and so is valid JSON), without a prefilter:
+   * the array reader's line fast path. Returns `true` when the batch must be emitted now.
+   */
+  addParsed(value: unknown, text: string, file: string, line: number, column: number): boolean {
+    this.records.push({
+      value,
+      position: column === 0 ? file + ":" + line : file + ":" + line + ":" + column,
+      text,
+    });
+    return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
+  }
+
+  /**
    * Counts a record that a prefilter on raw bytes ruled out (never decoded). Returns `true`
    * when the batch must be emitted now, like {@link add}.
    */

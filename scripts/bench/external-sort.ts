@@ -59,6 +59,7 @@ Bun.gc(true);
 
 const dir = await mkdtemp(join(tmpdir(), "rehydrate-bench-sort-"));
 const began = performance.now();
+const cpuBefore = process.cpuUsage();
 let out = 0;
 let previous: Event | undefined;
 let firstOutAt = 0;
@@ -75,6 +76,8 @@ try {
 }
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
 const seconds = (performance.now() - began) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 if (out !== count) throw new Error(`sorted ${out} of ${count} events`);
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 console.log(`external sort: ${count.toLocaleString("en")} events, runSize ${runSize.toLocaleString("en")}`);
@@ -87,4 +90,9 @@ console.log(
     count / Math.max(0.001, seconds - genSeconds),
   ).toLocaleString("en")} events/s`,
 );
+console.log(
+  `  CPU ${cpuSeconds.toFixed(1)} s: ${Math.round(count / cpuSeconds).toLocaleString("en")} events per CPU second ` +
+    `(the machine is shared: wall time stretches under load, CPU time much less)`,
+);
 console.log(`  peak RSS ${mb(peakRss)} MB (goal ≤ 256 MB)`);
+console.log(`  load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`);

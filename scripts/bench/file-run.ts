@@ -58,7 +58,11 @@ function withPushdown(plugin: SourcePlugin<never>, pattern: unknown): SourcePlug
           ? ctx
           : {
               ...ctx,
-              pushdown: { ...ctx.pushdown, pattern, literals: ctx.pushdown?.literals ?? ctx.prefilterLiterals },
+              pushdown: {
+                ...ctx.pushdown,
+                pattern,
+                literals: ctx.pushdown?.literals ?? ctx.prefilterLiterals,
+              },
             };
       return {
         ...source,

@@ -1,7 +1,7 @@
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { SortOptions } from "../sdk/index.ts";
-import { RSS_CEILING_BYTES } from "./memory-ceiling.ts";
+import { MemoryCeiling, RSS_CEILING_BYTES } from "./memory-ceiling.ts";
 
 /** Items per in-memory run when {@link SortOptions.runSize} is not given. */
 export const DEFAULT_RUN_SIZE = 100_000;
@@ -12,14 +12,20 @@ export const DEFAULT_RUN_SIZE = 100_000;
  */
 export const MAX_FAN_IN = 64;
 
-/** Runs at least this long are followed by a full garbage collection (see the spill). */
-const GC_RUN_SIZE = 10_000;
+/**
+ * Resident memory above which the sort forces a collection (see {@link MemoryCeiling}): the
+ * engine's ceiling plus room for the run being gathered, under the 256 MB goal.
+ */
+const SORT_RSS_CEILING = RSS_CEILING_BYTES + 32 * 1024 * 1024;
 
-/** RSS above which a spill is followed by a full garbage collection (the engine's ceiling). */
-const GC_RSS_CEILING = RSS_CEILING_BYTES;
+/** Items merged between two memory checks. */
+const MERGE_CHECK_EVERY = 10_000;
 
-/** Bytes read from a run file at a time during the merge. */
-const READ_CHUNK = 16 * 1024;
+/**
+ * Bytes read from a run file at a time during the merge: with {@link MAX_FAN_IN} runs, at most
+ * 4 MiB of read buffers (plus each block's parsed items) are held.
+ */
+const READ_CHUNK = 64 * 1024;
 /** Serialised bytes gathered before one write while spilling. */
 const WRITE_CHUNK = 1024 * 1024;
 
@@ -49,6 +55,7 @@ export async function* externalSort<T>(
   const files: string[] = [];
   const live = new Set<string>();
   let fileCounter = 0;
+  const memory = new MemoryCeiling(SORT_RSS_CEILING);
   const nextFile = () => {
     const file = join(options.dir, `run-${process.pid}-${++fileCounter}.ndjson`);
     live.add(file);
@@ -65,10 +72,10 @@ export async function* externalSort<T>(
         files.push(file);
         buffer = [];
         // JSC collects lazily: the garbage of each run (the items, their JSON text) can pile up
-        // until RSS holds several runs' worth. A full collection costs ~0.3 s with a run's worth
-        // of garbage, so collect only when RSS is past a soft ceiling. Measured on 5M events:
-        // peak RSS 294 MB never collecting, ~220 MB collecting after every run.
-        if (runSize >= GC_RUN_SIZE && process.memoryUsage.rss() > GC_RSS_CEILING) Bun.gc(true);
+        // until RSS holds several runs' worth (294 MB on 5M events never collecting). A full
+        // collection after every run kept ~220 MB but took 40% of the sort's time, so the
+        // adaptive ceiling collects only past it and at most ~10% of the time.
+        memory.check();
       }
     }
     buffer.sort(compare);
@@ -91,11 +98,11 @@ export async function* externalSort<T>(
         const group = pass.slice(i, i + MAX_FAN_IN);
         const merged = nextFile();
         files.push(merged);
-        await writeStream(merged, mergeRuns<T>(group, compare));
+        await writeStream(merged, mergeRuns<T>(group, compare, memory));
         await removeFiles(group, live);
       }
     }
-    yield* mergeRuns<T>(files, compare);
+    yield* mergeRuns<T>(files, compare, memory);
   } finally {
     await removeFiles([...live], live);
   }
@@ -103,17 +110,13 @@ export async function* externalSort<T>(
 
 /** Writes items as NDJSON, in chunks, so a run never becomes one giant string. */
 async function writeRun<T>(file: string, items: readonly T[]): Promise<void> {
-  await writeStream(file, items);
-}
-
-async function writeStream<T>(file: string, items: Iterable<T> | AsyncIterable<T>): Promise<void> {
   const handle = await open(file, "w");
   try {
+    // A plain loop: `for await` over an array would cost an await per item.
     let chunk: string[] = [];
     let size = 0;
-    for await (const item of items) {
-      const line = JSON.stringify(item);
-      if (line === undefined) throw new TypeError("external sort: an item is not JSON-serialisable");
+    for (const item of items) {
+      const line = serialise(item);
       chunk.push(line);
       size += line.length + 1;
       if (size >= WRITE_CHUNK) {
@@ -128,92 +131,159 @@ async function writeStream<T>(file: string, items: Iterable<T> | AsyncIterable<T
   }
 }
 
-/** Streams the lines of an NDJSON file, parsed. Splits on `\n` only (never U+2028). */
-async function* readRun<T>(file: string): AsyncGenerator<T> {
-  const handle = await open(file, "r");
+function serialise(item: unknown): string {
+  const line = JSON.stringify(item);
+  if (line === undefined) throw new TypeError("external sort: an item is not JSON-serialisable");
+  return line;
+}
+
+async function writeStream<T>(file: string, items: AsyncIterable<T>): Promise<void> {
+  const handle = await open(file, "w");
   try {
-    const decoder = new TextDecoder();
-    const bytes = Buffer.allocUnsafe(READ_CHUNK);
-    let pending = "";
-    while (true) {
-      const { bytesRead } = await handle.read(bytes, 0, READ_CHUNK, null);
-      if (bytesRead === 0) break;
-      const text = pending + decoder.decode(bytes.subarray(0, bytesRead), { stream: true });
-      const lines = text.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) yield JSON.parse(line) as T;
+    let chunk: string[] = [];
+    let size = 0;
+    for await (const item of items) {
+      const line = serialise(item);
+      chunk.push(line);
+      size += line.length + 1;
+      if (size >= WRITE_CHUNK) {
+        await handle.write(chunk.join("\n") + "\n");
+        chunk = [];
+        size = 0;
+      }
     }
-    pending += decoder.decode();
-    if (pending !== "") yield JSON.parse(pending) as T;
+    if (chunk.length > 0) await handle.write(chunk.join("\n") + "\n");
   } finally {
     await handle.close();
   }
 }
 
-interface HeapEntry<T> {
-  item: T;
-  run: number;
+/**
+ * Reads a run file a block at a time and hands out its items from an array, so the merge pays
+ * one `await` per block instead of one per item (an async generator per item cost more than
+ * the merge itself). Splits on `\n` only (never U+2028).
+ */
+class RunReader<T> {
+  /** Parsed items of the current block, from `index` on. */
+  items: T[] = [];
+  index = 0;
+  private pending = "";
+  private done = false;
+  private readonly decoder = new TextDecoder();
+  private readonly bytes = Buffer.allocUnsafe(READ_CHUNK);
+
+  private constructor(private readonly handle: Awaited<ReturnType<typeof open>>) {}
+
+  static async open<T>(file: string): Promise<RunReader<T>> {
+    return new RunReader<T>(await open(file, "r"));
+  }
+
+  /** Loads the next block of items; `false` at the end of the file. */
+  async fill(): Promise<boolean> {
+    this.items = [];
+    this.index = 0;
+    while (this.items.length === 0 && !this.done) {
+      const { bytesRead } = await this.handle.read(this.bytes, 0, READ_CHUNK, null);
+      let text: string;
+      if (bytesRead === 0) {
+        this.done = true;
+        text = this.pending + this.decoder.decode();
+        this.pending = "";
+        if (text !== "") this.items.push(JSON.parse(text) as T);
+        break;
+      }
+      text = this.pending + this.decoder.decode(this.bytes.subarray(0, bytesRead), { stream: true });
+      const last = text.lastIndexOf("\n");
+      if (last === -1) {
+        this.pending = text;
+        continue;
+      }
+      this.pending = text.slice(last + 1);
+      let pos = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1 && nl <= last; nl = text.indexOf("\n", pos)) {
+        this.items.push(JSON.parse(text.slice(pos, nl)) as T);
+        pos = nl + 1;
+      }
+    }
+    return this.items.length > 0;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
 }
 
-/** k-way merge of sorted run files with a binary min-heap; ties go to the lower run number. */
-async function* mergeRuns<T>(files: readonly string[], compare: (a: T, b: T) => number): AsyncGenerator<T> {
-  const readers = files.map((file) => readRun<T>(file));
-  const less = (a: HeapEntry<T>, b: HeapEntry<T>) => {
-    const c = compare(a.item, b.item);
-    return c < 0 || (c === 0 && a.run < b.run);
+/**
+ * k-way merge of sorted run files with a binary min-heap of run numbers, keyed by each run's
+ * current item; ties go to the lower run number.
+ */
+async function* mergeRuns<T>(
+  files: readonly string[],
+  compare: (a: T, b: T) => number,
+  memory: MemoryCeiling,
+): AsyncGenerator<T> {
+  const readers: RunReader<T>[] = [];
+  const head = (run: number) => {
+    const reader = readers[run]!;
+    return reader.items[reader.index]!;
   };
-  const heap: HeapEntry<T>[] = [];
-  const push = (entry: HeapEntry<T>) => {
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+  const less = (a: number, b: number) => {
+    const c = compare(head(a), head(b));
+    return c < 0 || (c === 0 && a < b);
   };
+  const heap: number[] = [];
   const siftDown = () => {
     let i = 0;
     const n = heap.length;
+    const top = heap[0]!;
     while (true) {
       const left = 2 * i + 1;
+      if (left >= n) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < n && less(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < n && less(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+      const child = right < n && less(heap[right]!, heap[left]!) ? right : left;
+      if (!less(heap[child]!, top)) break;
+      heap[i] = heap[child]!;
+      i = child;
     }
+    heap[i] = top;
+  };
+  const siftUp = (i: number) => {
+    const run = heap[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!less(run, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = run;
   };
   try {
+    for (const file of files) readers.push(await RunReader.open<T>(file));
     for (let run = 0; run < readers.length; run++) {
-      const next = await readers[run]!.next();
-      if (!next.done) push({ item: next.value, run });
+      if (await readers[run]!.fill()) {
+        heap.push(run);
+        siftUp(heap.length - 1);
+      }
     }
     let merged = 0;
     while (heap.length > 0) {
-      const top = heap[0]!;
-      yield top.item;
-      // Same reason: the merge allocates a string and an object per line; without collections
-      // RSS climbed to ~300 MB on 5M events. Little is live here, so a collection is cheap.
-      if (++merged % 100_000 === 0 && process.memoryUsage.rss() > GC_RSS_CEILING) Bun.gc(true);
-      const next = await readers[top.run]!.next();
-      if (next.done) {
+      const run = heap[0]!;
+      const reader = readers[run]!;
+      yield reader.items[reader.index]!;
+      // The merge allocates a string and an object per line; without collections RSS climbed
+      // to ~300 MB on 5M events. Little is live here, so a collection is cheap.
+      if (++merged % MERGE_CHECK_EVERY === 0) memory.check();
+      reader.index++;
+      if (reader.index >= reader.items.length && !(await reader.fill())) {
+        // This run is done: its place goes to the last heap entry.
         const last = heap.pop()!;
-        if (heap.length > 0) {
-          heap[0] = last;
-          siftDown();
-        }
-      } else {
-        // Replace the top in place: one sift instead of a pop and a push.
-        heap[0] = { item: next.value, run: top.run };
-        siftDown();
+        if (heap.length === 0) break;
+        heap[0] = last;
       }
+      siftDown();
     }
   } finally {
-    await Promise.all(readers.map((reader) => reader.return(undefined)));
+    await Promise.all(readers.map((reader) => reader.close()));
   }
 }
 
