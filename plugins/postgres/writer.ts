@@ -92,12 +92,14 @@ export class PostgresTableWriter {
     const onAbort = () => current?.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.#sql.begin(async (tx) => {
-        await track(tx.unsafe(this.#statements.stage));
-        await this.#copy(tx, staged, track);
-        const groups = staged.length === 0 ? 0 : staged[staged.length - 1]!.group + 1;
-        await this.#applyGroups(tx, staged, 0, groups - 1, outcome, batch, track, signal);
-      });
+      await this.#sql.begin((tx) =>
+        stallOnLostConnection(async () => {
+          await track(tx.unsafe(this.#statements.stage));
+          await this.#copy(tx, staged, track, signal);
+          const groups = staged.length === 0 ? 0 : staged[staged.length - 1]!.group + 1;
+          await this.#applyGroups(tx, staged, 0, groups - 1, outcome, batch, track, signal);
+        }, signal),
+      );
     } catch (error) {
       if (signal?.aborted || error instanceof Cancelled) {
         throw new PluginError("write cancelled: the transaction was rolled back", mapping.table);
@@ -125,15 +127,41 @@ export class PostgresTableWriter {
       : { failures };
   }
 
-  async #copy(tx: postgres.TransactionSql, staged: readonly Staged[], track: Track): Promise<void> {
+  /**
+   * COPYs the staged rows. postgres.js loses a server error that arrives after the end of the
+   * COPY data (the finish callback then never fires), so the rows are built so that COPY cannot
+   * refuse them: every row has every column (deletes padded with NULLs), text escaped, NULs
+   * refused earlier. As a last resort an abort still ends the wait.
+   */
+  async #copy(
+    tx: postgres.TransactionSql,
+    staged: readonly Staged[],
+    track: Track,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const width = this.#layout.mapping.keys.length + this.#layout.mapping.values.length;
+    const padding: null[] = [];
     let text = "";
     for (const { action, group } of staged) {
-      text += copyRow(group, action.index, action.kind === "delete", [...action.key, ...action.values]);
+      const cells = [...action.key, ...action.values];
+      padding.length = width - cells.length;
+      text += copyRow(
+        group,
+        action.index,
+        action.kind === "delete",
+        padding.length > 0 ? [...cells, ...padding.fill(null)] : cells,
+      );
     }
     const stream = await track(tx.unsafe(this.#statements.copy)).writable();
     await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new Cancelled());
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       stream.on("error", reject);
-      stream.end(text, () => resolve());
+      stream.end(text, () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
     });
   }
 
@@ -155,7 +183,9 @@ export class PostgresTableWriter {
     const inRange = staged.filter((s) => s.group >= lo && s.group <= hi);
     const hasDeletes = inRange.some((s) => s.action.kind === "delete");
     try {
-      const result = await tx.savepoint((sp) => this.#runRange(sp, [lo, hi, 0, MAX_SEQ], hasDeletes, track));
+      const result = await tx.savepoint((sp) =>
+        stallOnLostConnection(() => this.#runRange(sp, [lo, hi, 0, MAX_SEQ], hasDeletes, track), signal),
+      );
       this.#recordRefused(result, inRange, outcome);
       return;
     } catch (error) {
@@ -173,7 +203,11 @@ export class PostgresTableWriter {
       if (signal?.aborted) throw new Cancelled();
       try {
         const result = await tx.savepoint((sp) =>
-          this.#runRange(sp, [group, group, action.index, action.index], action.kind === "delete", track),
+          stallOnLostConnection(
+            () =>
+              this.#runRange(sp, [group, group, action.index, action.index], action.kind === "delete", track),
+            signal,
+          ),
         );
         if (result.refusedGroups.length > 0) outcome.skipped.push(action.index);
       } catch (error) {
@@ -213,6 +247,40 @@ export class PostgresTableWriter {
     const refused = new Set(result.refusedGroups);
     for (const { action, group } of inRange) if (refused.has(group)) outcome.skipped.push(action.index);
   }
+}
+
+/**
+ * Runs `body`; when it fails because the connection is gone, never settles (unless `signal`
+ * aborts) instead of rethrowing.
+ *
+ * Why: postgres.js (3.4.9) answers an error inside `sql.begin`/`savepoint` with a ROLLBACK on the
+ * same connection, and writing to a connection the server has closed throws a TypeError from a
+ * timer (`socket.write` on null) that no caller can catch: it would crash the run. `sql.begin`
+ * itself rejects as soon as the connection closes, so stalling here loses nothing: the write
+ * sees that rejection (CONNECTION_CLOSED) and fails the batch as retryable.
+ */
+async function stallOnLostConnection<T>(body: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (!isLostConnection(error)) throw error;
+    return new Promise<T>((_, reject) => {
+      signal?.addEventListener("abort", () => reject(new Cancelled()), { once: true });
+    });
+  }
+}
+
+function isLostConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return (
+    code.startsWith("CONNECTION_") ||
+    code.startsWith("08") ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    /^E(CONNRESET|PIPE|TIMEDOUT)$/.test(code)
+  );
 }
 
 /**

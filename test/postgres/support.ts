@@ -5,12 +5,20 @@
  * @module
  */
 
+import type postgres from "postgres";
 import plugins from "../../plugins/postgres/index.ts";
 import { createHost } from "../../src/host/create-host.ts";
-import type { Envelope, EventBridgeEvent, Host, Target, WriteResult } from "../../src/sdk/index.ts";
+import type {
+  Envelope,
+  EventBridgeEvent,
+  Host,
+  Target,
+  TargetPlugin,
+  WriteResult,
+} from "../../src/sdk/index.ts";
 import type { PostgresServer } from "../services/postgres.ts";
 
-const plugin = plugins[0]!;
+const plugin = plugins[0] as unknown as TargetPlugin;
 
 /** A real host, with log lines collected in `log`. */
 export function testHost(options: { dryRun?: boolean; log?: string[] } = {}): Host {
@@ -91,4 +99,29 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Holds an ACCESS EXCLUSIVE lock on `qualifiedTable` in a transaction of `sql` until the returned
+ * function is called (and awaited), so a writer's statement waits on it.
+ */
+export async function holdLock(sql: postgres.Sql, qualifiedTable: string): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const transaction = sql.begin(async (tx) => {
+    await tx.unsafe(`LOCK TABLE ${qualifiedTable} IN ACCESS EXCLUSIVE MODE`);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await transaction;
+  };
 }
