@@ -4,6 +4,10 @@
 #
 #   curl -fsSL https://raw.githubusercontent.com/rehydrate-cli/rehydrate/main/install.sh | sh
 #   curl -fsSL .../install.sh | sh -s -- --version 0.1.0 --dir /usr/local/bin
+#   curl -fsSL .../install.sh | sh -s -- --uninstall      # removes what it installed
+#
+# A requested version is checked against what the downloaded binary reports before anything
+# is installed: a mirror serving another version is refused, not warned about.
 #
 # Settings (environment variables; the flags override them):
 #   REHYDRATE_VERSION       version to install, e.g. 0.1.0 (default: the latest release)
@@ -11,6 +15,8 @@
 #   REHYDRATE_DOWNLOAD_URL  base URL holding the archives and sha256sums.txt of one release,
 #                           for mirrors and air-gapped hosts (default: the GitHub release)
 #   REHYDRATE_REPO          GitHub owner/name to download from (default: rehydrate-cli/rehydrate)
+#   REHYDRATE_SHA256        the archive's expected sha256, pinned by the caller (the GitHub
+#                           Action passes it): checked on top of the release's sha256sums.txt
 #   REHYDRATE_OS, REHYDRATE_ARCH, REHYDRATE_LIBC
 #                           override what `uname -s`, `uname -m` and the musl check report
 #                           (for tests, or to fetch a binary for another machine)
@@ -22,6 +28,8 @@ REPO=${REHYDRATE_REPO:-rehydrate-cli/rehydrate}
 VERSION=${REHYDRATE_VERSION:-latest}
 INSTALL_DIR=${REHYDRATE_INSTALL_DIR:-${HOME:-}/.local/bin}
 DOWNLOAD_URL=${REHYDRATE_DOWNLOAD_URL:-}
+PINNED_SHA256=${REHYDRATE_SHA256:-}
+UNINSTALL=0
 
 say() {
   printf 'rehydrate install: %s\n' "$*" >&2
@@ -34,9 +42,12 @@ die() {
 
 usage() {
   cat <<'EOF'
-usage: install.sh [--version X.Y.Z] [--dir DIRECTORY]
-Installs the rehydrate binary for this machine from a GitHub release, verified by sha256.
-Environment: REHYDRATE_VERSION, REHYDRATE_INSTALL_DIR, REHYDRATE_DOWNLOAD_URL, REHYDRATE_REPO.
+usage: install.sh [--version X.Y.Z] [--dir DIRECTORY] [--sha256 HEX]
+       install.sh --uninstall [--dir DIRECTORY]
+Installs the rehydrate binary for this machine from a GitHub release, verified by sha256;
+--uninstall removes it again.
+Environment: REHYDRATE_VERSION, REHYDRATE_INSTALL_DIR, REHYDRATE_DOWNLOAD_URL, REHYDRATE_REPO,
+REHYDRATE_SHA256.
 EOF
 }
 
@@ -53,6 +64,15 @@ parse_args() {
         INSTALL_DIR=$2
         shift 2
         ;;
+      --sha256)
+        [ "$#" -ge 2 ] || die "--sha256 needs the archive's sha256 (64 hex digits)"
+        PINNED_SHA256=$2
+        shift 2
+        ;;
+      --uninstall)
+        UNINSTALL=1
+        shift
+        ;;
       -h | --help)
         usage
         exit 0
@@ -65,6 +85,26 @@ parse_args() {
   done
 
   [ -n "$INSTALL_DIR" ] || die "HOME is not set; choose a directory with REHYDRATE_INSTALL_DIR or --dir"
+  case $PINNED_SHA256 in
+    '') ;;
+    *[!0-9a-fA-F]*) die "--sha256 / REHYDRATE_SHA256 must be 64 hex digits, not '$PINNED_SHA256'" ;;
+    *) [ "${#PINNED_SHA256}" -eq 64 ] || die "--sha256 / REHYDRATE_SHA256 must be 64 hex digits, not '$PINNED_SHA256'" ;;
+  esac
+}
+
+# Removes the binary this script installs (and the temporary file an interrupted install may
+# leave). Only files named rehydrate in the install dir are touched; the dir itself stays.
+uninstall() {
+  target_file=$INSTALL_DIR/rehydrate
+  rm -f "$INSTALL_DIR/.rehydrate.new"
+  if [ ! -e "$target_file" ]; then
+    say "nothing to remove: $target_file does not exist (installed elsewhere? pass --dir)"
+    return 0
+  fi
+  [ -f "$target_file" ] || die "$target_file is not a regular file; not removing it"
+  rm -f "$target_file" || die "cannot remove $target_file (permissions?)"
+  say "removed $target_file"
+  say "shell completion, if you set it up, is a line in your shell's profile: remove 'rehydrate completion' from it"
 }
 
 # --- which archive ----------------------------------------------------------------------
@@ -184,6 +224,10 @@ sha256_of() {
 # Everything runs from here, on the last line, so a download cut short by `curl | sh` runs nothing.
 main() {
   parse_args "$@"
+  if [ "$UNINSTALL" = 1 ]; then
+    uninstall
+    return 0
+  fi
   detect_target
   check_tools
 
@@ -213,11 +257,24 @@ main() {
   if [ "$actual" != "$expected" ]; then
     die "checksum mismatch for $ARCHIVE: expected $expected, got $actual. The download is corrupt or was tampered with; nothing was installed."
   fi
-  say "sha256 verified: $actual"
+  if [ -n "$PINNED_SHA256" ] && [ "$actual" != "$(printf '%s' "$PINNED_SHA256" | tr 'A-F' 'a-f')" ]; then
+    die "checksum mismatch for $ARCHIVE: the pinned sha256 is $PINNED_SHA256, the download is $actual (sha256sums.txt agrees with the download, so the release itself differs from the pin); nothing was installed."
+  fi
+  say "sha256 verified: $actual${PINNED_SHA256:+ (matches the pinned sha256)}"
 
   mkdir "$TMP/unpacked"
   tar -xzf "$TMP/$ARCHIVE" -C "$TMP/unpacked" || die "could not unpack $ARCHIVE"
   [ -f "$TMP/unpacked/rehydrate" ] || die "$ARCHIVE does not contain a rehydrate binary"
+
+  # A mirror may serve another version than the one asked for (a stale copy, a moved "latest"):
+  # refuse before installing. A binary that cannot run here cannot say; that case is reported
+  # after the install, as before.
+  if [ "$VERSION" != latest ]; then
+    chmod 755 "$TMP/unpacked/rehydrate"
+    if served=$("$TMP/unpacked/rehydrate" --version 2>/dev/null) && [ "$served" != "${VERSION#v}" ]; then
+      die "asked for version ${VERSION#v} but $DOWNLOAD_URL serves $served; nothing was installed. Point REHYDRATE_DOWNLOAD_URL at the folder of release ${VERSION#v}, or ask for --version $served."
+    fi
+  fi
 
   mkdir -p "$INSTALL_DIR" || die "cannot create $INSTALL_DIR; choose another directory with REHYDRATE_INSTALL_DIR or --dir"
   # Copy next to the destination, then rename: replacing a running binary stays atomic.
@@ -228,9 +285,6 @@ main() {
 
   if installed=$("$INSTALL_DIR/rehydrate" --version 2>/dev/null); then
     say "installed rehydrate $installed to $INSTALL_DIR/rehydrate"
-    if [ "$VERSION" != latest ] && [ "$installed" != "${VERSION#v}" ]; then
-      say "warning: asked for $VERSION but the binary reports $installed"
-    fi
   else
     say "installed $INSTALL_DIR/rehydrate, but it did not run on this machine ('rehydrate --version' failed)"
     case $TARGET in

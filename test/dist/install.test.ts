@@ -248,6 +248,51 @@ describe.skipIf(windows)("install.sh", () => {
     );
   });
 
+  test("refuses, and installs nothing, when the mirror serves another version than the one asked for", async () => {
+    const env = installEnv("good", { REHYDRATE_VERSION: "9.9.9" });
+    const result = await install(env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `asked for version 9.9.9 but ${env.REHYDRATE_DOWNLOAD_URL} serves ${TEST_VERSION}; nothing was installed`,
+    );
+    expect(existsSync(join(env.REHYDRATE_INSTALL_DIR!, "rehydrate"))).toBe(false);
+    // A v-prefixed tag of the served version is the same version.
+    const tagged = await install(installEnv("good"), ["--version", `v${TEST_VERSION}`]);
+    expect(tagged.code).toBe(0);
+  });
+
+  test("a pinned sha256 (--sha256 / REHYDRATE_SHA256) must match too", async () => {
+    const sums = parseChecksums(await Bun.file(built.sums).text());
+    const good = sums.get(built.target.archive)!;
+    const pinned = await install(installEnv("good"), ["--sha256", good.toUpperCase()]);
+    expect(pinned.code).toBe(0);
+    expect(pinned.stderr).toContain("(matches the pinned sha256)");
+    const env = installEnv("good", { REHYDRATE_SHA256: "0".repeat(64) });
+    const wrong = await install(env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`the pinned sha256 is ${"0".repeat(64)}, the download is ${good}`);
+    expect(existsSync(join(env.REHYDRATE_INSTALL_DIR!, "rehydrate"))).toBe(false);
+    const malformed = await install(installEnv("good"), ["--sha256", "abc"]);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain("must be 64 hex digits");
+  });
+
+  test("--uninstall removes the installed binary, and says so when there is nothing to remove", async () => {
+    const env = installEnv("good");
+    expect((await install(env)).code).toBe(0);
+    const binary = join(env.REHYDRATE_INSTALL_DIR!, "rehydrate");
+    expect(existsSync(binary)).toBe(true);
+    const removed = await install(env, ["--uninstall"]);
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain(`removed ${binary}`);
+    expect(existsSync(binary)).toBe(false);
+    // The install dir stays (it may hold other tools), and no download happened.
+    expect(existsSync(env.REHYDRATE_INSTALL_DIR!)).toBe(true);
+    const again = await install(env, ["--uninstall"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`nothing to remove: ${binary} does not exist`);
+  });
+
   test("rejects an unknown argument with the usage", async () => {
     const result = await install(installEnv("good"), ["--prefix", "/opt"]);
     expect(result.code).toBe(1);
