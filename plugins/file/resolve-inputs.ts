@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { PluginError } from "../../src/sdk/index.ts";
@@ -25,7 +26,10 @@ export function compareBytes(a: string, b: string): number {
 export async function resolveInputs(
   paths: readonly string[],
   resolvePath: (path: string) => string,
+  /** Files a glob must never yield (the run's own outputs), as absolute paths. */
+  exclude: readonly string[] = [],
 ): Promise<Input[]> {
+  const excluded = new Set(exclude.map(realPathOf));
   const inputs: Input[] = [];
   const seen = new Set<string>();
   const add = (input: Input) => {
@@ -40,8 +44,16 @@ export async function resolveInputs(
       continue;
     }
     const absolute = resolvePath(given);
-    const info = await stat(absolute).catch(() => undefined);
-    if (info?.isFile()) {
+    let info: Awaited<ReturnType<typeof stat>> | undefined;
+    try {
+      info = await stat(absolute);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ELOOP") throw new PluginError("is a loop of symbolic links", given);
+      if (code === "EACCES") throw new PluginError("permission denied", given);
+    }
+    // A FIFO, `/dev/stdin` or a shell's `<(…)` is read like a file, once, from start to end.
+    if (info?.isFile() || info?.isFIFO() || info?.isCharacterDevice() || info?.isSocket()) {
       add({ name: given, path: absolute });
       continue;
     }
@@ -51,7 +63,7 @@ export async function resolveInputs(
     if (!GLOB_CHARS.test(given)) throw new PluginError("no such file", given);
     const matches = await expandGlob(given, resolvePath);
     if (matches.length === 0) throw new PluginError("the glob matches no file", given);
-    for (const match of matches) add(match);
+    for (const match of matches) if (!excluded.has(realPathOf(match.path!))) add(match);
   }
   return inputs;
 }
@@ -86,4 +98,13 @@ async function expandGlob(glob: string, resolvePath: (path: string) => string): 
     name: base === "" ? match : base === sep ? sep + match : base + sep + match,
     path: join(cwd, match),
   }));
+}
+
+/** A path with its links resolved (itself when it does not exist), to compare files. */
+function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

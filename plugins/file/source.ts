@@ -57,8 +57,17 @@ export class FileSource implements Source {
     this.inputs = await this.prepare(ctx);
   }
 
+  /** The files this source reads (after `open`), so the engine can refuse to overwrite one. */
+  inputPaths(): string[] {
+    return (this.inputs ?? []).flatMap((input) => (input.path ? [input.path] : []));
+  }
+
   private async prepare(ctx: SourceOpenContext | undefined): Promise<Input[]> {
-    const all = await resolveInputs(this.config.paths, (path) => this.host.resolvePath(path));
+    const all = await resolveInputs(
+      this.config.paths,
+      (path) => this.host.resolvePath(path),
+      ctx?.excludePaths ?? [],
+    );
     const inputs = shardInputs(all, ctx?.shard);
     if (ctx?.resumeFrom !== undefined && ctx.resumeFrom !== null) {
       this.resume = await checkCursor(ctx.resumeFrom, inputs);

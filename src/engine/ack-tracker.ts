@@ -1,4 +1,5 @@
 import type { JsonValue, SourceBatch } from "../sdk/index.ts";
+import type { FrontierCounters } from "./checkpoint/frontier-counters.ts";
 import type { BatchTicket } from "./run-item.ts";
 
 /** Told, in read order, each time a batch is fully settled: the checkpoint frontier moves. */
@@ -22,6 +23,8 @@ export class AckTracker {
   constructor(
     private readonly ack: ((batch: SourceBatch) => Promise<void>) | undefined,
     private readonly onFrontier?: FrontierListener,
+    /** A checkpointed run's counters: each batch gets its counts, added once it is acknowledged. */
+    private readonly counters?: FrontierCounters,
   ) {}
 
   /** Registers a batch in read order. */
@@ -32,6 +35,7 @@ export class AckTracker {
       pending: 0,
       sealed: false,
       partial: false,
+      ...(this.counters && { counts: this.counters.newBatch() }),
     };
     this.tickets.push(ticket);
     return ticket;
@@ -60,6 +64,7 @@ export class AckTracker {
       const head = this.tickets[0]!;
       if (!head.sealed || head.pending > 0) return;
       this.tickets.shift();
+      if (head.counts) this.counters?.add(head.counts);
       const batch = head.batch;
       if (!batch) continue;
       if (head.partial) this.frontierFrozen = true;

@@ -1,6 +1,7 @@
 import { newTargetReport, pushSample, type RunReport, type TargetReport } from "../report/run-report.ts";
 import type { EventBridgeEvent } from "../sdk/index.ts";
 import { VERSION } from "../version.ts";
+import type { BatchCounts } from "./checkpoint/frontier-counters.ts";
 
 /** Why a run ended early, as the stages saw it; the builder turns it into status and exit code. */
 export interface RunEnding {
@@ -25,6 +26,8 @@ const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 export class ReportBuilder {
   readonly report: RunReport;
   private readonly startedMs = performance.now();
+  /** The current source batch's counts (checkpointed runs), kept alongside the report's. */
+  private batch: BatchCounts | undefined;
 
   constructor(init: {
     dryRun: boolean;
@@ -55,8 +58,18 @@ export class ReportBuilder {
     return this.report.targets[index]!;
   }
 
+  /** The records counted from now on belong to the batch with these counts (checkpointed runs). */
+  countInto(counts: BatchCounts | undefined): void {
+    this.batch = counts;
+  }
+
   /** Records the source skipped without parsing because they cannot match. */
   prefiltered(count: number): void {
+    if (this.batch) {
+      this.batch.read += count;
+      this.batch.prefiltered += count;
+      this.batch.unmatched += count;
+    }
     this.report.source.read += count;
     this.report.filter.prefiltered += count;
     this.report.filter.unmatched += count;
@@ -64,12 +77,20 @@ export class ReportBuilder {
 
   /** A record that did not pass the pattern or time range. */
   unmatched(): void {
+    if (this.batch) {
+      this.batch.read++;
+      this.batch.unmatched++;
+    }
     this.report.source.read++;
     this.report.filter.unmatched++;
   }
 
   /** A record that could not be read or mapped. */
   invalid(position: string, reason: string): void {
+    if (this.batch) {
+      this.batch.read++;
+      this.batch.invalid++;
+    }
     this.report.source.read++;
     this.report.source.invalid++;
     pushSample(this.report.source.invalidSamples, { position, code: "InvalidRecord", message: reason });
@@ -78,6 +99,11 @@ export class ReportBuilder {
   /** A record that matched; `routed` is false when no target's route selected it. */
   matched(event: EventBridgeEvent, routed: boolean): void {
     const r = this.report;
+    if (this.batch) {
+      this.batch.read++;
+      this.batch.matched++;
+      if (!routed) this.batch.unrouted++;
+    }
     r.source.read++;
     r.filter.matched++;
     if (!routed) r.filter.unrouted++;

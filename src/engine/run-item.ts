@@ -1,4 +1,5 @@
 import type { Envelope, SourceBatch } from "../sdk/index.ts";
+import type { BatchCounts } from "./checkpoint/frontier-counters.ts";
 
 /**
  * A source batch in flight: acknowledged to the source once every matched event of it has
@@ -20,6 +21,8 @@ export interface BatchTicket {
    * its cursor must never be acknowledged (a resume would skip them).
    */
   partial: boolean;
+  /** This batch's counts, for a checkpointed run's frontier counters (docs/resume.md). */
+  counts?: BatchCounts;
 }
 
 /** How an item ended for one target. */

@@ -1,4 +1,5 @@
 import { DEFAULT_ITEM_RETRY, type RunIO, type RunPlan } from "../config/run-plan.ts";
+import { ownKeysOnly } from "../config/shard.ts";
 import { createEnvelopeMapper } from "../envelope/mapping.ts";
 import { disposeTempDirs } from "../host/create-host.ts";
 import { ProgressLine } from "../report/progress/index.ts";
@@ -45,9 +46,13 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
   try {
     const opened = await openComponents(plan, io, control, report, tempDirs, created);
     settlement = new Settlement(opened.failedWriter);
-    const acks = new AckTracker(opened.source.ack?.bind(opened.source), (cursor) =>
-      plan.checkpoint?.advance(cursor),
+    const acks = new AckTracker(
+      opened.source.ack?.bind(opened.source),
+      (cursor) => plan.checkpoint?.advance(cursor),
+      plan.checkpoint?.counters,
     );
+    if (plan.shard && opened.shardMode)
+      report.report.shard = { index: plan.shard.index + 1, count: plan.shard.count, mode: opened.shardMode };
     for (const [index, target] of opened.targets.entries()) {
       const runner = new TargetRunner({
         index,
@@ -56,7 +61,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
         dryRun: plan.dryRun,
         ordering: orderingFor(target, plan.order ?? orderModeOf(plan), plan.concurrency),
         retry: plan.retry ?? DEFAULT_ITEM_RETRY,
-        settled: (item, outcome) => settlement!.settled(item, outcome, acks),
+        settled: (item, outcome) => settlement!.settled(item, outcome, acks, index),
         stop: control.stop.signal,
         deadline: control.deadline.signal,
         onBroken: (error) => {
@@ -89,11 +94,16 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       context: opened.sourceContext,
       mapper,
       passThrough,
-      selection: createSelection(
-        plan.pattern,
-        { sinceMs: timeOf(plan.since), untilMs: timeOf(plan.until) },
-        runners.length,
-        plan.routes,
+      selection: ownKeysOnly(
+        createSelection(
+          plan.pattern,
+          { sinceMs: timeOf(plan.since), untilMs: timeOf(plan.until) },
+          runners.length,
+          plan.routes,
+        ),
+        // Key-hash shards: every shard reads everything and keeps its keys' events.
+        opened.shardMode === "key-hash" ? plan.shard : undefined,
+        orderKey ? compileJsonPath(orderKey) : (event) => event.id,
       ),
       orderKeyOf: orderKey ? compileJsonPath(orderKey) : undefined,
       limit: plan.limit,
@@ -137,6 +147,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
   await closeQuietly(created, io.stderr);
   settlement?.close();
   await disposeTempDirs(tempDirs);
+  plan.checkpoint?.completeReport?.(report.report);
   return report.finish(control);
 }
 

@@ -10,8 +10,10 @@ import type { ItemOutcome, RunItem } from "./run-item.ts";
 export class Settlement {
   constructor(private readonly failedWriter: FailedEventsWriter | undefined) {}
 
-  /** One target settled `item`. */
-  settled(item: RunItem, outcome: ItemOutcome, acks: AckTracker): void {
+  /** Target number `target` settled `item`. */
+  settled(item: RunItem, outcome: ItemOutcome, acks: AckTracker, target?: number): void {
+    const counts = item.ticket.counts?.targets[target ?? -1];
+    if (counts && outcome !== "planned") counts[outcome]++;
     if (outcome === "failed" || outcome === "cancelled") item.failed = true;
     item.pendingTargets--;
     if (item.pendingTargets > 0) return;

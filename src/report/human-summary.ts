@@ -11,14 +11,22 @@ export function renderHumanSummary(report: RunReport): string {
   const s = report.source;
   lines.push(
     `  source ${s.name}: ${n(s.read)} read, ${n(s.invalid)} invalid · ${n(report.filter.matched)} matched, ${n(report.filter.unmatched)} unmatched` +
+      (report.filter.unrouted > 0 ? ` · ${n(report.filter.unrouted)} matched no route` : "") +
       (report.throughput.readPerSecond > 0 ? ` · ${n(report.throughput.readPerSecond)} events/s` : ""),
   );
+  const routed = report.targets.some((t) => t.selected !== report.filter.matched);
   for (const t of report.targets) {
     const parts = report.dryRun
       ? [`${n(t.planned)} planned${formatActions(t.plannedActions)}`]
       : [`${n(t.sent)} sent`, `${n(t.failed)} failed`, `${n(t.retried)} retried`];
+    if (t.skipped > 0) parts.splice(1, 0, `${n(t.skipped)} skipped as older`);
     if (t.cancelled > 0) parts.push(`${n(t.cancelled)} cancelled`);
+    if (routed) parts.unshift(`${n(t.selected)} selected by its route`);
     lines.push(`  target ${t.name}: ${parts.join(", ")}`);
+    if (t.orderKeyMissing > 0)
+      lines.push(
+        `    warning: ${n(t.orderKeyMissing)} events had no value for the order key ${t.order}: they were ordered together in one lane (is the path right?)`,
+      );
     for (const f of t.failures.slice(0, 3)) lines.push(`    failed ${f.position}: ${f.code}: ${f.message}`);
     if (t.failed > 3) lines.push(`    ... ${n(t.failed - 3)} more failures (see --report / --failed)`);
     if (report.dryRun) {
@@ -27,12 +35,12 @@ export function renderHumanSummary(report: RunReport): string {
     }
   }
   for (const inv of s.invalidSamples.slice(0, 3)) lines.push(`  invalid ${inv.position}: ${inv.message}`);
-  if (report.error) lines.push(`  error: ${report.error}`);
+  if (report.error) lines.push(`  ${report.status === "output-closed" ? "note" : "error"}: ${report.error}`);
   if (
-    (report.failedEventsFile && report.targets.some((t) => t.failed > 0)) ||
-    (report.failedEventsFile && s.invalid > 0)
+    report.failedEventsFile &&
+    (report.targets.some((t) => t.failed > 0 || t.cancelled > 0) || s.invalid > 0)
   )
-    lines.push(`  failed events written to ${report.failedEventsFile}`);
+    lines.push(`  failed and cancelled events written to ${report.failedEventsFile}`);
   return lines.join("\n") + "\n";
 }
 

@@ -25,6 +25,15 @@ export function testEvent(i: number, detail: Record<string, unknown> = {}): Reco
   };
 }
 
+/** A record's JSON text, or none for a value too deeply nested to serialise. */
+function textOf(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a memory source was given and what it acknowledged. */
 export interface MemorySourceLog {
   acked: number[];
@@ -61,7 +70,7 @@ export function memorySource(
               i++;
               break;
             }
-            batch.records.push({ value, position: `mem:${i + 1}`, text: JSON.stringify(value) });
+            batch.records.push({ value, position: `mem:${i + 1}`, text: textOf(value) });
           }
           yield batch;
         }
@@ -94,6 +103,12 @@ export interface RecordingOptions {
   latency?: () => number;
   /** Throw from write (a broken target). */
   throwOnWrite?: boolean;
+  /** How the target treats two events of one key in one batch (see `Target.sameKey`). */
+  sameKey?: "collapse" | "sequential" | "independent";
+  /** Throw from the n-th write call (1-based): a target that breaks mid-run. */
+  throwOnWriteAt?: number;
+  /** Throw this error (instead of "access denied") when throwing. */
+  throwError?: () => Error;
   checkOk?: boolean;
 }
 
@@ -105,6 +120,7 @@ export function newRecordingLog(): RecordingLog {
 export function recordingTarget(options: RecordingOptions): TargetPlugin {
   const attempts = new Map<string, number>();
   let inFlight = 0;
+  let calls = 0;
   return {
     kind: "target",
     name: "recording",
@@ -113,6 +129,7 @@ export function recordingTarget(options: RecordingOptions): TargetPlugin {
     config: { fields: {} },
     create: () => ({
       policy: { maxItems: options.maxItems ?? 5, maxInFlight: options.maxInFlight ?? 16, lingerMs: 5 },
+      ...(options.sameKey && { sameKey: options.sameKey }),
       async check() {
         options.log.checks++;
         return options.checkOk === false ? { ok: false, details: ["nope"] } : { ok: true, details: ["fine"] };
@@ -125,7 +142,9 @@ export function recordingTarget(options: RecordingOptions): TargetPlugin {
         inFlight++;
         options.log.maxConcurrent = Math.max(options.log.maxConcurrent, inFlight);
         try {
-          if (options.throwOnWrite) throw new Error("access denied");
+          calls++;
+          if (options.throwOnWrite || calls === options.throwOnWriteAt)
+            throw options.throwError?.() ?? new Error("access denied");
           options.log.writes.push(batch.map((e) => e.event.id));
           if (options.latency) await Bun.sleep(options.latency());
           const failures: ItemFailure[] = [];

@@ -63,7 +63,8 @@ export function writeRunOutputs(report: RunReport, options: RunOutputOptions): n
     options.stderr.write(renderHumanSummary(report));
     if (options.report !== undefined && options.report !== "-")
       options.stderr.write(`  report written to ${options.report}\n`);
-    const failures = report.source.invalid + report.targets.reduce((sum, t) => sum + t.failed, 0);
+    const failures =
+      report.source.invalid + report.targets.reduce((sum, t) => sum + t.failed + t.cancelled, 0);
     if (report.failedEventsFile && failures === 0)
       options.stderr.write(`  no failed events for ${report.failedEventsFile}\n`);
   }

@@ -77,6 +77,27 @@ export class RunCommand extends PipelineCommand {
     description: "Parse and validate every record, even those whose raw text cannot match the pattern",
   });
   verbose = Option.Boolean("--verbose", false, { description: "Log plugin debug messages" });
+  checkpoint = Option.String("--checkpoint", {
+    description: "Keep a resume checkpoint here: a file, or dynamodb://<table>/<id> (docs/resume.md)",
+  });
+  resume = Option.String("--resume", {
+    tolerateBoolean: true,
+    description:
+      "Continue from the checkpoint (an error if there is none); --resume=auto starts when there is none",
+  });
+  restart = Option.Boolean("--restart", { description: "Ignore the checkpoint and overwrite it" });
+  force = Option.Boolean("--force", { description: "Resume even though the configuration changed" });
+  checkpointInterval = Option.String("--checkpoint-interval", {
+    description: "Seconds between two checkpoint saves (default 5)",
+  });
+  shard = Option.String("--shard", {
+    description:
+      "Run part i of N (1-based, e.g. 2/4), or auto: the index of a Kubernetes Indexed Job or AWS Batch array job",
+  });
+  shardCount = Option.String("--shard-count", { description: "The number of shards, with --shard auto" });
+  shardMode = Option.String("--shard-mode", {
+    description: "split, key-aligned or key-hash (every shard reads everything, keeps its keys' events)",
+  });
 
   async execute(): Promise<number> {
     const [{ resolveRun }, { runPipeline }, output, progressModule, { applySetOptions }] = await Promise.all([
@@ -101,6 +122,8 @@ export class RunCommand extends PipelineCommand {
       if (reportToStdout) spec.report = undefined;
       reportFormat = parseReportFormat(this.reportFormat, output.REPORT_FORMATS);
       if (this.failed !== undefined) spec.failed = resolve(this.failed);
+      const { applyResumeFlags } = await import("../../engine/checkpoint/run-checkpoint.ts");
+      applyResumeFlags(spec, this);
       const stderr = this.context.stderr as { isTTY?: boolean; columns?: number };
       const progress = progressModule.resolveProgressMode({
         flag: parseChoice("--progress", this.progress, progressModule.PROGRESS_FLAG_VALUES),
@@ -122,6 +145,9 @@ export class RunCommand extends PipelineCommand {
         prefilter: this.prefilter,
         progress: progress !== "off",
       });
+      const { attachCheckpoint } = await import("../../engine/checkpoint/run-checkpoint.ts");
+      const { identityOfPlan, targetPatternsOf } = await import("../../config/run-identity.ts");
+      await attachCheckpoint(plan, spec.checkpoint, identityOfPlan(plan, targetPatternsOf(spec.targets)));
       reportTarget = reportToStdout ? "-" : plan.reportPath;
       if ((reportToStdout || this.json) && plan.targets.some((t) => t.registered.plugin.name === "stdout"))
         throw new UsageError(
@@ -148,16 +174,8 @@ export class RunCommand extends PipelineCommand {
           this.err(`rehydrate: ${withoutJsClassNames(report.error ?? "")}`);
           const hint = awsHint(report.error ?? "", this.context.env, plan.aws.profile);
           if (hint) this.err(`  hint: ${hint}`);
-          if (reportTarget && reportTarget !== "-")
-            output.writeRunOutputs(report, {
-              report: reportTarget,
-              format: reportFormat,
-              json: false,
-              quiet: true,
-              env: this.context.env,
-              stdout: this.context.stdout,
-              stderr: { write: () => true },
-            });
+          // No report file: the failure may be that its path is unusable or is another file of
+          // the run (writing it would destroy the input the check just protected).
           return 2;
         }
         return output.writeRunOutputs(report, {

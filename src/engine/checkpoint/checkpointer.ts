@@ -15,6 +15,7 @@
  *
  * @module
  */
+import type { CheckpointReport, RunReport } from "../../report/run-report.ts";
 import type { JsonValue } from "../../sdk/index.ts";
 import { ConfigError } from "../../util/config-error.ts";
 import { VERSION } from "../../version.ts";
@@ -62,30 +63,6 @@ export interface ResumePoint {
   done: boolean;
 }
 
-/** The report's `checkpoint` field. */
-export interface CheckpointReport {
-  /** Where the checkpoint is kept (credentials removed). */
-  location: string;
-  /** Checkpoints this run stored, and the time their barriers and writes took. */
-  saves: number;
-  savingMs: number;
-  /** Set when this run resumed an interrupted one. */
-  resumed?: {
-    /** When the checkpoint resumed from was saved. */
-    savedAt: string;
-    /** When the logical run first started, and how many runs came before this one. */
-    firstStartedAt: string;
-    previousAttempts: number;
-    /**
-     * Events the interrupted run had read beyond the stored frontier at its last save: they, and
-     * what it read after that save, may have been delivered twice. Counters count them once.
-     */
-    mayRepeat: number;
-  };
-  /** The final checkpoint marks the logical run as finished (read to the end). */
-  done: boolean;
-}
-
 /** Options of {@link Checkpointer.open}. */
 export interface CheckpointerOptions {
   store: CheckpointStore;
@@ -103,11 +80,7 @@ export interface CheckpointerOptions {
 }
 
 /** The counters a report carries, as far as resuming adds to them. */
-interface ReportCounters {
-  source: { read: number; invalid: number };
-  filter: { matched: number; unmatched: number; prefiltered: number; unrouted?: number };
-  targets: Array<{ sent: number; failed: number; skipped?: number; cancelled: number }>;
-}
+type ReportCounters = Pick<RunReport, "source" | "filter" | "targets">;
 
 /** Loads, advances and stores one run's checkpoint. */
 export class Checkpointer {
@@ -221,6 +194,7 @@ export class Checkpointer {
    */
   advance(cursor: JsonValue): void {
     this.cursor = cursor;
+    this.counters.commit();
     this.changed = true;
   }
 
@@ -256,15 +230,22 @@ export class Checkpointer {
     report.filter.matched += base.matched;
     report.filter.unmatched += base.unmatched;
     report.filter.prefiltered += base.prefiltered;
-    if (report.filter.unrouted !== undefined) report.filter.unrouted += base.unrouted ?? 0;
+    report.filter.unrouted += base.unrouted;
     for (const [i, target] of report.targets.entries()) {
       const stored = base.targets[i];
       if (!stored) continue;
       target.sent += stored.sent;
       target.failed += stored.failed;
-      if (target.skipped !== undefined) target.skipped += stored.skipped;
+      target.skipped += stored.skipped;
       target.cancelled += stored.cancelled;
+      target.selected += stored.sent + stored.failed + stored.skipped + stored.cancelled;
     }
+  }
+
+  /** Completes the final report: the earlier runs' counters, and the `checkpoint` field. */
+  completeReport(report: RunReport): void {
+    this.addResumedCounters(report);
+    report.checkpoint = this.reportFields();
   }
 
   /** The report's `checkpoint` field. */

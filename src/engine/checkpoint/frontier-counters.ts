@@ -23,9 +23,15 @@ export interface BatchCounts {
   targets: Array<Record<CountedOutcome, number>>;
 }
 
-/** Totals of every acknowledged batch, on top of a stored base (a resumed run's checkpoint). */
+/**
+ * Totals of every acknowledged batch up to the last cursor, on top of a stored base (a resumed
+ * run's checkpoint). Acknowledged batches without a cursor of their own (a source that gives
+ * cursors only at file ends) wait in `sinceCursor` until a later batch's cursor covers them:
+ * the stored counters must count exactly the records before the stored cursor.
+ */
 export class FrontierCounters {
   private readonly totals: Counters;
+  private sinceCursor: BatchCounts[] = [];
   /** Batches read but not acknowledged yet: their matched events are in flight. */
   private readonly outstanding = new Set<BatchCounts>();
 
@@ -49,9 +55,19 @@ export class FrontierCounters {
     return batch;
   }
 
-  /** Adds an acknowledged batch's counts to the totals. */
+  /** An acknowledged batch: its counts join the totals at the next {@link commit}. */
   add(batch: BatchCounts): void {
     this.outstanding.delete(batch);
+    this.sinceCursor.push(batch);
+  }
+
+  /** The frontier's cursor moved past every batch added so far: they now count. */
+  commit(): void {
+    for (const batch of this.sinceCursor) this.fold(batch);
+    this.sinceCursor = [];
+  }
+
+  private fold(batch: BatchCounts): void {
     const t = this.totals;
     t.read += batch.read;
     t.invalid += batch.invalid;
@@ -69,10 +85,11 @@ export class FrontierCounters {
     }
   }
 
-  /** Matched events of batches read but not acknowledged: what a resume may repeat. */
+  /** Matched events read beyond the last cursor: what a resume may repeat. */
   inFlight(): number {
     let matched = 0;
     for (const batch of this.outstanding) matched += batch.matched;
+    for (const batch of this.sinceCursor) matched += batch.matched;
     return matched;
   }
 

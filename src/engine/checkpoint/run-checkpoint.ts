@@ -5,11 +5,14 @@
  *
  * @module
  */
+import { resolve } from "node:path";
+import { shardModeOf } from "../../config/shard.ts";
+import type { ShardMode } from "../../report/run-report.ts";
 import type { AwsClientSettings, ShardAssignment } from "../../sdk/index.ts";
 import { ConfigError } from "../../util/config-error.ts";
 import { Checkpointer, type CheckpointMode, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import type { RunIdentity } from "./format.ts";
-import { openCheckpointStore } from "./store.ts";
+import { openCheckpointStore, parseDynamoDbLocation } from "./store.ts";
 
 /** The checkpoint settings of a run, as given by flags or the pipeline file. */
 export interface CheckpointSettings {
@@ -55,4 +58,178 @@ export async function openRunCheckpoint(options: {
     targetNames: options.targetNames,
     ...(options.shard ? { shard: options.shard } : {}),
   });
+}
+
+/**
+ * Reads the checkpoint keys of a pipeline file: `checkpoint: <file | dynamodb://table/id>` or
+ * `checkpoint: { location, intervalSeconds }`, and `resume: true | auto`. Throws a ConfigError
+ * naming the key.
+ */
+export function readCheckpointKeys(
+  raw: Record<string, unknown>,
+  path: string,
+): { checkpoint?: CheckpointSettings } {
+  const value = raw.checkpoint;
+  const resume = raw.resume;
+  if (value === undefined) {
+    if (resume !== undefined) throw new ConfigError(`"resume" needs "checkpoint"`, path);
+    return {};
+  }
+  let settings: CheckpointSettings;
+  if (typeof value === "string") settings = { location: value };
+  else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const { location, intervalSeconds, ...rest } = value as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0)
+      throw new ConfigError(
+        `unknown key "checkpoint.${unknown[0]}" (known: location, intervalSeconds)`,
+        path,
+      );
+    if (typeof location !== "string" || location === "")
+      throw new ConfigError(`"checkpoint.location" must be a file path or dynamodb://<table>/<id>`, path);
+    settings = { location };
+    if (intervalSeconds !== undefined) {
+      if (typeof intervalSeconds !== "number" || !(intervalSeconds > 0))
+        throw new ConfigError(`"checkpoint.intervalSeconds" must be a number > 0`, path);
+      settings.intervalMs = Math.round(intervalSeconds * 1000);
+    }
+  } else {
+    throw new ConfigError(
+      `"checkpoint" must be a file path, dynamodb://<table>/<id>, or { location, intervalSeconds }`,
+      path,
+    );
+  }
+  if (resume !== undefined) {
+    if (resume !== true && resume !== false && resume !== "auto")
+      throw new ConfigError(`"resume" must be true, false or "auto"`, path);
+    settings.resume = resume;
+  }
+  return { checkpoint: settings };
+}
+
+/**
+ * Opens the checkpoint a spec asks for and hangs it on the plan (as its `checkpoint` hook, with
+ * the failed-events file appended to when resuming). `{shard}` in the location becomes the
+ * shard's `i-of-N`; a split run whose location lacks it gets `-shard-i-of-N` appended, so
+ * shards never share a checkpoint. A dry run keeps none. Throws a ConfigError the CLI shows
+ * on one line (exit 2).
+ */
+export async function attachCheckpoint(
+  plan: {
+    checkpoint?: unknown;
+    appendFailed?: boolean;
+    dryRun: boolean;
+    shard?: ShardAssignment;
+    baseDir: string;
+    aws: AwsClientSettings;
+    targets: Array<{ name: string }>;
+  },
+  settings: CheckpointSettings | undefined,
+  identity: RunIdentity,
+): Promise<Checkpointer | undefined> {
+  if (!settings || plan.dryRun) return undefined;
+  let location = settings.location;
+  if (plan.shard) {
+    const tag = `${plan.shard.index + 1}-of-${plan.shard.count}`;
+    location = location.includes("{shard}")
+      ? location.replaceAll("{shard}", tag)
+      : `${location}-shard-${tag}`;
+  } else if (location.includes("{shard}")) {
+    throw new ConfigError("{shard} in the checkpoint location needs --shard", "--checkpoint");
+  }
+  let checkpointer: Checkpointer;
+  try {
+    checkpointer = await openRunCheckpoint({
+      settings: { ...settings, location },
+      identity,
+      targetNames: plan.targets.map((t) => t.name),
+      ...(plan.shard ? { shard: plan.shard } : {}),
+      baseDir: plan.baseDir,
+      aws: plan.aws,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    // A store that cannot be read (no table, not a checkpoint): the user can act on it.
+    throw new ConfigError((error as Error).message, "--checkpoint");
+  }
+  plan.checkpoint = checkpointer;
+  plan.appendFailed = checkpointer.resumePoint !== undefined;
+  return checkpointer;
+}
+
+/** The `run` flags of checkpoints and shards, as clipanion gives them. */
+export interface ResumeFlags {
+  checkpoint?: string | undefined;
+  resume?: string | boolean | undefined;
+  restart?: boolean | undefined;
+  force?: boolean | undefined;
+  checkpointInterval?: string | undefined;
+  shard?: string | undefined;
+  shardCount?: string | undefined;
+  shardMode?: string | undefined;
+}
+
+/**
+ * Lays the checkpoint and shard flags over the pipeline file's keys. A `--checkpoint` path is
+ * relative to the working directory (the file's `checkpoint` to the file's folder).
+ */
+export function applyResumeFlags(
+  spec: {
+    checkpoint?: CheckpointSettings;
+    shard?: string;
+    shardCount?: number;
+    shardMode?: ShardMode;
+  },
+  flags: ResumeFlags,
+): void {
+  let settings = spec.checkpoint;
+  if (flags.checkpoint !== undefined) {
+    const location = parseDynamoDbLocation(flags.checkpoint) ? flags.checkpoint : resolve(flags.checkpoint);
+    settings = { ...settings, location };
+  }
+  const resume =
+    flags.resume === undefined
+      ? undefined
+      : flags.resume === true || flags.resume === "true"
+        ? true
+        : flags.resume;
+  if (resume !== undefined && resume !== true && resume !== "auto")
+    throw new ConfigError(`expected --resume or --resume=auto, got --resume=${resume}`, "--resume");
+  if (!settings) {
+    for (const [flag, given] of [
+      ["--resume", resume],
+      ["--restart", flags.restart],
+      ["--force", flags.force],
+      ["--checkpoint-interval", flags.checkpointInterval],
+    ] as const) {
+      if (given !== undefined && given !== false)
+        throw new ConfigError(`${flag} needs --checkpoint <file | dynamodb://table/id>`, flag);
+    }
+  } else {
+    if (resume !== undefined) settings.resume = resume;
+    if (flags.restart !== undefined) settings.restart = flags.restart;
+    if (flags.force !== undefined) settings.force = flags.force;
+    if (flags.checkpointInterval !== undefined) {
+      const seconds = Number(flags.checkpointInterval);
+      if (!(seconds > 0))
+        throw new ConfigError(
+          `must be a number of seconds > 0, got ${JSON.stringify(flags.checkpointInterval)}`,
+          "--checkpoint-interval",
+        );
+      settings.intervalMs = Math.round(seconds * 1000);
+    }
+    checkpointMode(settings);
+    spec.checkpoint = settings;
+  }
+  if (flags.shard !== undefined) spec.shard = flags.shard;
+  if (flags.shardCount !== undefined) {
+    const count = Number(flags.shardCount);
+    if (!Number.isInteger(count) || count < 1)
+      throw new ConfigError(
+        `must be a whole number ≥ 1, got ${JSON.stringify(flags.shardCount)}`,
+        "--shard-count",
+      );
+    spec.shardCount = count;
+  }
+  if (flags.shardMode !== undefined) spec.shardMode = shardModeOf(flags.shardMode, "--shard-mode");
 }

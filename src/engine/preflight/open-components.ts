@@ -1,5 +1,7 @@
 import type { RunIO, RunPlan } from "../../config/run-plan.ts";
+import { chooseShardMode } from "../../config/shard.ts";
 import { createHost } from "../../host/create-host.ts";
+import type { ShardMode } from "../../report/run-report.ts";
 import type {
   CheckResult,
   ConfigSpec,
@@ -32,6 +34,8 @@ export interface OpenComponents {
   sourceContext: SourceOpenContext;
   targets: Target[];
   failedWriter: FailedEventsWriter | undefined;
+  /** How a split run (`--shard`) divides its events; absent when not split. */
+  shardMode?: ShardMode;
 }
 
 /**
@@ -105,12 +109,23 @@ export async function openComponents(
   const outputClash = findPathClash(outputs);
   if (outputClash) throw new PreflightError(outputClash);
 
+  // In the key-hash mode the source reads everything (the read stage keeps this shard's keys).
+  const shardMode = plan.shard
+    ? await preflight(`source ${plan.source.name}`, () =>
+        chooseShardMode({
+          sourceName: plan.source.name,
+          sharding: source.sharding,
+          orderKey: plan.order?.kind === "path" ? plan.order.path : plan.orderKey,
+          requested: plan.shardMode,
+        }),
+      )
+    : undefined;
   const sourceContext: SourceOpenContext = {
     signal: control.stopReading.signal,
     pushdown: pushdownOf(plan),
     excludePaths: outputs.map((o) => o.path),
     ...(plan.checkpoint?.resumeFrom !== undefined && { resumeFrom: plan.checkpoint.resumeFrom }),
-    ...(plan.shard && { shard: plan.shard }),
+    ...(plan.shard && shardMode !== "key-hash" && { shard: plan.shard }),
   };
   // Sound with routes too: an event must match the run's pattern before any route sees it.
   const usePrefilter = plan.prefilter && plan.envelope === undefined && plan.pattern?.prefilter !== undefined;
@@ -149,7 +164,7 @@ export async function openComponents(
     }
     report.failedEventsFile(plan.failedPath);
   }
-  return { source, sourceContext, targets, failedWriter };
+  return { source, sourceContext, targets, failedWriter, ...(shardMode && { shardMode }) };
 }
 
 /** The values of a plugin's secret fields (and the passwords of its URIs), to keep out of logs. */

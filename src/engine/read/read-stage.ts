@@ -58,6 +58,7 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
   let matched = 0;
   for await (const batch of abortable(source.batches(context), context.signal)) {
     const ticket = acks.open(batch);
+    report.countInto(ticket.counts);
     const items: ReadItem[] = [];
     let stop = false;
     if (batch.prefiltered) report.prefiltered(batch.prefiltered);

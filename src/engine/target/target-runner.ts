@@ -110,9 +110,12 @@ export class TargetRunner {
     this.cancelQueued();
   }
 
-  /** Runs the target's `flush` unless a write is still in flight (after a drain deadline). */
+  /**
+   * Runs the target's `flush` unless a write is still in flight (after a drain deadline) or its
+   * output is gone (nothing more can reach it).
+   */
   async flushIfIdle(): Promise<void> {
-    if (this.writesInFlight === 0) await this.options.target.flush?.();
+    if (this.writesInFlight === 0 && !this.halted) await this.options.target.flush?.();
   }
 
   /** Settles everything still queued as cancelled (after a stop). */
