@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { writeFile } from "node:fs/promises";
+import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateEvents } from "../../scripts/bench/generate-events.ts";
+import { compilePattern } from "../../src/pattern/index.ts";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { prefilterFromLiterals } from "./ndjson-worker.ts";
@@ -9,6 +10,7 @@ import { openInput } from "./open-input.ts";
 import { readNdjsonParallel } from "./parallel-ndjson.ts";
 import { sniff } from "./sniff.ts";
 import { readAll, tempDir } from "./test-helpers.ts";
+import { AUTO_WORKERS_MAX, AUTO_WORKERS_MIN_BYTES, chooseWorkers } from "./worker-choice.ts";
 
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};
@@ -92,6 +94,85 @@ describe("parallel NDJSON reader", () => {
         expect(parallel.prefiltered).toBe(single.prefiltered);
       }
     }
+  });
+
+  test("matching in the workers drops only events the pattern rules out (processes and threads)", async () => {
+    const path = await trickyFile();
+    const pattern = { "detail-type": ["Order Placed"], detail: { amount: [{ numeric: [">", 100] }] } };
+    const compiled = compilePattern(pattern);
+    const literals = compiled.prefilterLiterals!;
+    const single = await flatten(
+      readNdjson((await sniff(openInput({ name: "t.ndjson", path }, noStdin))).rest, {
+        name: "t.ndjson",
+        batchSize: 50,
+        maxRecordBytes: 1 << 20,
+        prefilter: compiled.prefilter!,
+      }),
+    );
+    // What the engine would drop anyway: EventBridge events the pattern does not match.
+    const isEvent = (v: unknown) =>
+      typeof v === "object" && v !== null && "source" in v && "detail-type" in v && "detail" in v;
+    const kept = single.records.filter((r) => {
+      const value = (r as unknown[])[2];
+      return !isEvent(value) || compiled.matches(value);
+    });
+    expect(kept.length).toBeGreaterThan(5);
+    expect(kept.length).toBeLessThan(single.records.length);
+    // A non-event line that passes the prefilter is kept, for the engine to report.
+    expect(kept.some((r) => !isEvent((r as unknown[])[2]))).toBe(true);
+    for (const [mode, rangeBytes] of [
+      ["process", 97],
+      ["process", 1 << 20],
+      ["thread", 4096],
+    ] as const) {
+      const parallel = await flatten(
+        readNdjsonParallel({
+          path,
+          name: "t.ndjson",
+          workers: 2,
+          rangeBytes,
+          batchSize: 50,
+          maxRecordBytes: 1 << 20,
+          literals,
+          pattern,
+          mode,
+        }),
+      );
+      expect(parallel.records).toEqual(kept);
+      expect(parallel.invalid.map((i) => (i as unknown[]).slice(1))).toEqual(
+        single.invalid.map((i) => (i as unknown[]).slice(1)),
+      );
+      expect(parallel.prefiltered).toBe(single.prefiltered + single.records.length - kept.length);
+    }
+  });
+
+  test("chooses workers only where they pay: big plain NDJSON, a pattern to match, 2+ cores", async () => {
+    const big = join(dir, "big.ndjson");
+    await writeFile(big, "");
+    await truncate(big, AUTO_WORKERS_MIN_BYTES);
+    const small = join(dir, "small.ndjson");
+    await writeFile(small, "{}\n");
+    const base = {
+      configured: undefined,
+      format: "ndjson" as const,
+      path: big,
+      gzipped: false,
+      literals: [['"x"']],
+      pattern: { a: ["x"] },
+      cores: 2,
+    };
+    expect(await chooseWorkers(base)).toBe(2);
+    expect(await chooseWorkers({ ...base, cores: 8 })).toBe(AUTO_WORKERS_MAX);
+    expect(await chooseWorkers({ ...base, cores: 1 })).toBe(0);
+    expect(await chooseWorkers({ ...base, path: small })).toBe(0);
+    expect(await chooseWorkers({ ...base, pattern: undefined })).toBe(0);
+    expect(await chooseWorkers({ ...base, literals: undefined })).toBe(0);
+    expect(await chooseWorkers({ ...base, gzipped: true })).toBe(0);
+    expect(await chooseWorkers({ ...base, format: "array" })).toBe(0);
+    expect(await chooseWorkers({ ...base, path: undefined })).toBe(0);
+    // A number forces it (where workers can read at all); 0 never.
+    expect(await chooseWorkers({ ...base, path: small, configured: 3 })).toBe(3);
+    expect(await chooseWorkers({ ...base, configured: 0 })).toBe(0);
   });
 
   test("through the plugin: workers: 2 with the prefilter's literal sets reads the same as one thread", async () => {
