@@ -288,8 +288,8 @@ export function sqlServerConfigSpec(scheme: "sqlserver" | "mssql"): ConfigSpec {
       enum: ["auto", "bulk", "values"],
       default: "auto",
       description:
-        "How a batch reaches the #stage table: bulk load (several round trips, any size), one request with " +
-        "parameters (when the batch fits 2,100 parameters), or auto (values when it fits, else bulk).",
+        "How a batch reaches the #stage table: bulk load (6 round trips, any size), one request with " +
+        "parameters (1 round trip, when the batch fits 2,100 parameters), or auto (values up to 100 rows, else bulk).",
     },
     bulkChunkRows: {
       type: "integer",

@@ -52,7 +52,8 @@ export async function openPool(
   config: SqlServerTargetConfig,
   redact: (uri: string) => string,
 ): Promise<Mssql.ConnectionPool> {
-  const pool = new mssql.ConnectionPool(poolConfig(config, redact));
+  const settings = poolConfig(config, redact);
+  const pool = new mssql.ConnectionPool(settings);
   // An idle connection that dies emits 'error' on the pool; without a listener it would crash
   // the process. The next request then fails and is retried.
   pool.on("error", () => {});
@@ -63,7 +64,9 @@ export async function openPool(
     await pool.close().catch(() => {});
     const e = error as { message?: string; code?: string };
     const message = (e.message ?? String(error)).replace(/\s+/g, " ").trim();
-    throw new PluginError(`cannot connect: ${message}${e.code ? ` (${e.code})` : ""}`, redact(config.url));
+    // Host and port only: the caller (the engine) names the target, whose URI is redacted.
+    const server = `${settings.server}:${settings.port ?? 1433}`;
+    throw new PluginError(`cannot connect to ${server}: ${message}${e.code ? ` (${e.code})` : ""}`);
   }
 }
 

@@ -30,7 +30,8 @@ export function createSqlServerTarget(
   const mapping = compileTableMapping(config, host);
   const table: [string, string] = [config.schema, config.table];
   const display = `${config.schema}.${config.table}`;
-  const where = `${redact(config.url)} table ${display}`;
+  // The engine prefixes errors with the (redacted) target URI; this names the table.
+  const where = `table ${display}`;
   const mapped: MappedTable = {
     display,
     keys: mapping.keys.map((c) => c.name),

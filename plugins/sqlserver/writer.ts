@@ -2,8 +2,9 @@
  * Writes batches to one SQL Server table: stage the events in `#rehydrate_stage` on one held
  * connection inside a transaction, then one MERGE (see statements.ts), commit.
  *
- * Two ways to fill the stage: a batch that fits 2,100 parameters goes as one request (stage,
- * `INSERT … VALUES` with parameters, merge, commit: one round trip); a larger one is bulk loaded
+ * Two ways to fill the stage: a small batch (≤ {@link AUTO_VALUES_MAX_ROWS} rows, within 2,100
+ * parameters) goes as one request (stage, `INSERT … VALUES` with parameters, merge, commit: one
+ * round trip); a larger one is bulk loaded
  * (mssql's `table` bulk API, BulkLoad packets, in chunks of `bulkChunkRows` so the driver's row
  * copy stays bounded) inside an `mssql` Transaction that holds the connection.
  *
@@ -38,6 +39,15 @@ import {
   valuesChunks,
   valuesWriteSql,
 } from "./statements.ts";
+
+/**
+ * Most rows `stage: auto` sends as one request with parameters; larger batches are bulk loaded.
+ * Measured on loopback (plugins/sqlserver/bench.ts, 2 busy cores): tedious encodes parameters
+ * slower than bulk rows, so from about 50 rows the bulk path (6 round trips: begin, create,
+ * insert bulk, rows, merge, commit) is cheaper on the client than one request; over a real
+ * network each round trip costs ≥ 0.5 ms, which moves the break-even up, hence 100.
+ */
+export const AUTO_VALUES_MAX_ROWS = 100;
 
 /** What one merge reported. */
 export interface MergeOutcome {
@@ -169,7 +179,11 @@ export class SqlServerWriter {
     );
     const perRow = stageColumns(this.layout).length;
     const fits = valuesChunks(sorted.length, perRow) !== undefined;
-    if (this.options.stage !== "bulk" && fits) return this.#mergeWithValues(sorted, signal);
+    const values =
+      this.options.stage === "values"
+        ? fits
+        : this.options.stage === "auto" && fits && sorted.length <= AUTO_VALUES_MAX_ROWS;
+    if (values) return this.#mergeWithValues(sorted, signal);
     return this.#mergeWithBulk(sorted, signal);
   }
 

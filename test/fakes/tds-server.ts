@@ -500,24 +500,25 @@ function readTypeInfo(reader: Reader): TypeInfo {
   }
 }
 
+const TYPE_NAMES: Record<number, string> = {
+  38: "intn",
+  104: "bitn",
+  109: "floatn",
+  36: "uniqueidentifier",
+  111: "datetimen",
+  41: "time",
+  42: "datetime2",
+  43: "datetimeoffset",
+  231: "nvarchar",
+  239: "nchar",
+  167: "varchar",
+  175: "char",
+  165: "varbinary",
+  173: "binary",
+};
+
 function typeName(id: number): string {
-  const names: Record<number, string> = {
-    38: "intn",
-    104: "bitn",
-    109: "floatn",
-    36: "uniqueidentifier",
-    111: "datetimen",
-    41: "time",
-    42: "datetime2",
-    43: "datetimeoffset",
-    231: "nvarchar",
-    239: "nchar",
-    167: "varchar",
-    175: "char",
-    165: "varbinary",
-    173: "binary",
-  };
-  return names[id] ?? `0x${id.toString(16)}`;
+  return TYPE_NAMES[id] ?? `0x${id.toString(16)}`;
 }
 
 function readValue(reader: Reader, info: TypeInfo): TdsValue {

@@ -97,3 +97,24 @@ test("the pipeline in docs/targets/sqlserver.md validates (the table would be cr
   expect(code).toBe(0);
   expect(fake.statements().filter((r) => !isCatalog(r))).toEqual([]);
 });
+
+test("a deadlock during a run is retried by the engine and the run succeeds", async () => {
+  fake.requests.length = 0;
+  let deadlocks = 1;
+  fake.handler = tableHandler(
+    () => ({ ...USERS, columns: [...USERS.columns, { name: "event", type: "nvarchar", maxLength: -1 }] }),
+    () =>
+      deadlocks-- > 0
+        ? { kind: "error", error: { number: 1205, message: "chosen as the deadlock victim" } }
+        : mergeAnswer({ INSERT: 3 }),
+  );
+  const report = join(dir, "report.json");
+  const { code, stderr } = await runCli(["run", "--from", input, "--to", uri(), "--report", report]);
+  expect({ code, stderr }).toMatchObject({ code: 0 });
+  expect(fake.requests.filter((r) => /\bMERGE\b/.test(r.sql)).length).toBeGreaterThanOrEqual(2);
+  const text = readFileSync(report, "utf8");
+  expect(text).not.toContain("S3cret-pw");
+  const [target] = (JSON.parse(text) as { targets: Array<Record<string, unknown>> }).targets;
+  expect(target).toMatchObject({ plugin: "sqlserver", sent: 3, failed: 0, retried: 1 });
+  expect(String(target!.name)).toBe(`sqlserver://…@127.0.0.1:${fake.port}/app?encrypt=false#users`);
+});

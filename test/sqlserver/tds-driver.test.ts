@@ -230,15 +230,26 @@ describe("writing", () => {
     ]);
   });
 
-  test("auto switches to bulk when the rows need more than 2,098 parameters", async () => {
+  test("auto sends up to 100 rows as one request and bulk loads more", async () => {
     fake.handler = tableHandler(() => USERS);
     const t = target();
+    await t.write(envelopes(Array.from({ length: 101 }, (_, i) => userEvent(`u${i}`))));
+    expect(writes().filter((r) => r.kind === "bulk")).toHaveLength(1);
+    fake.requests.length = 0;
+    await t.write(envelopes(Array.from({ length: 100 }, (_, i) => userEvent(`u${i}`))));
+    expect(writes().map((r) => r.kind)).toEqual(["rpc"]);
+  });
+
+  test("values sends up to 2,098 parameters in one request, then falls back to bulk", async () => {
+    fake.handler = tableHandler(() => USERS);
+    const t = target({ stage: "values" });
     await t.write(envelopes(Array.from({ length: 1050 }, (_, i) => userEvent(`u${i}`))));
     expect(writes().filter((r) => r.kind === "bulk")).toHaveLength(1);
     fake.requests.length = 0;
     await t.write(envelopes(Array.from({ length: 1049 }, (_, i) => userEvent(`u${i}`))));
     expect(writes().map((r) => r.kind)).toEqual(["rpc"]);
     expect(writes()[0]!.params).toHaveLength(2098);
+    expect(writes()[0]!.sql.match(/INSERT INTO #rehydrate_stage/g)).toHaveLength(2);
   });
 
   test("deletes and the version guard: tombstones staged with their version; refused events are skipped", async () => {
