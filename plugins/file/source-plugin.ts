@@ -61,12 +61,13 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
         workers: {
           type: "integer",
           minimum: 0,
-          default: 0,
           description:
-            "Worker threads that split and prefilter plain NDJSON files while this thread parses (0: off). " +
-            "Takes effect only when the engine passes the prefilter's literal sets (a closure cannot be sent " +
-            "to a worker); same records, order and positions either way. Measured: ~1.0M events/s with 2 " +
-            "against ~0.83M on one thread for a selective pattern, at ~60 MB more memory.",
+            "Workers (child processes; threads in the compiled binary) that read plain NDJSON files in byte " +
+            "ranges, prefilter and (with the run's pattern) match there, sending back only lines that may match " +
+            "(0: never). Unset: the source chooses, using one per core (at most 4) for files of 64 MiB or more " +
+            "when there are 2 cores or more and the pattern can be matched in the workers, else none. Takes " +
+            "effect only with the prefilter's literal sets; same records, order and positions either way (see " +
+            "docs/performance.md for the figures).",
         },
       },
       fromUri(rest) {

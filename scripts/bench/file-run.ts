@@ -6,8 +6,8 @@
  *   bun scripts/bench/file-run.ts [--count 1000000] [--runs 3] [--dir .bench]
  *                                 [--memory 300000,3000000] [--only phase,phase]
  *
- * Every phase runs in its own process, so each peak RSS (getrusage maxRSS) is that phase's
- * own. `--memory a,b` adds the memory table: NDJSON and arrays, from a file and from stdin,
+ * Every phase runs in its own process, so each peak RSS is that phase's own: the larger of its
+ * getrusage maxRSS and its process tree's RSS sampled every 50 ms (worker processes included). `--memory a,b` adds the memory table: NDJSON and arrays, from a file and from stdin,
  * selective and match-all, at each size (files of `b` events take ~0.8 KB per event, twice).
  * The selective pattern is the one from docs/performance.md (~4% of generated events match,
  * ~10% pass the prefilter); match-all runs have no pattern.
@@ -18,7 +18,7 @@
  * pass through unmapped). Nothing else differs from a real run.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
@@ -159,6 +159,8 @@ interface PhaseResult {
   matched?: number;
   ms: number;
   peakRssMb: number;
+  /** CPU time of the phase's main process (worker processes not included). */
+  cpuSeconds?: number;
   /** Match-all to a file: whether the output equals the NDJSON file of the same events. */
   sameBytes?: boolean;
 }
@@ -257,9 +259,17 @@ async function child(phase: string, path: string, out: string, ndjson: string): 
   const result = await spec.run(path, { out, ndjson });
   const ms = performance.now() - started;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const usage = process.resourceUsage();
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   const base = typeof result === "number" ? { events: result } : result;
   const sameBytes = pendingCheck ? await pendingCheck() : undefined;
-  const line: PhaseResult = { ...base, ms, peakRssMb, ...(sameBytes === undefined ? {} : { sameBytes }) };
+  const line: PhaseResult = {
+    ...base,
+    ms,
+    peakRssMb,
+    cpuSeconds,
+    ...(sameBytes === undefined ? {} : { sameBytes }),
+  };
   process.stdout.write(JSON.stringify(line) + "\n");
 }
 
@@ -294,10 +304,39 @@ async function runPhase(phase: string, spec: Phase, dir: string, count: number):
     ],
     { stdin: spec.stdin ? Bun.file(path) : "ignore", stdout: "pipe", stderr: "inherit" },
   );
+  // Worker processes have their own RSS: sample the whole process tree's.
+  let treePeak = 0;
+  const sampler = setInterval(() => {
+    treePeak = Math.max(treePeak, treeRssMb(proc.pid));
+  }, 50);
   const text = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) throw new Error(`phase ${phase} failed`);
+  const code = await proc.exited;
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`phase ${phase} failed`);
   await rm(out, { force: true });
-  return JSON.parse(text) as PhaseResult;
+  const result = JSON.parse(text) as PhaseResult;
+  // The tree's sampled peak can miss a short spike of the main process: take the larger.
+  result.peakRssMb = Math.max(result.peakRssMb, treePeak);
+  return result;
+}
+
+/** Resident memory of a process and all its descendants, in MiB (Linux /proc). */
+function treeRssMb(pid: number): number {
+  let kb = 0;
+  const visit = (p: number) => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${task}/children`, "utf8").trim();
+        for (const child of children ? children.split(" ") : []) visit(Number(child));
+      }
+    } catch {
+      // The process ended between two reads.
+    }
+  };
+  visit(pid);
+  return kb / 1024;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -341,7 +380,7 @@ async function main(): Promise<void> {
       `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average before ${loadBefore}, after ${await loadAverage()}`,
   );
   console.log(`selective pattern: ${JSON.stringify(PATTERN)}`);
-  console.log("| phase | events/s | MB/s | peak RSS | matched |\n|---|---:|---:|---:|---:|");
+  console.log("| phase | events/s | MB/s | main CPU s | peak RSS | matched |\n|---|---:|---:|---:|---:|---:|");
   for (const phase of phases) {
     const list = results.get(phase)!;
     const spec = PHASES[phase]!;
@@ -354,7 +393,7 @@ async function main(): Promise<void> {
         ? " (bytes identical)"
         : "";
     console.log(
-      `| ${spec.label} | ${fmt(rateOf(phase))} | ${Math.round(mbs)} | ` +
+      `| ${spec.label} | ${fmt(rateOf(phase))} | ${Math.round(mbs)} | ${median(list.map((x) => x.cpuSeconds ?? 0)).toFixed(1)} | ` +
         `${Math.round(median(list.map((x) => x.peakRssMb)))} MiB | ${matched === undefined ? "" : fmt(matched)}${same} |`,
     );
   }
