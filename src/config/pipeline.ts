@@ -2,10 +2,13 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, parse as parseYaml } from "yaml";
 import { didYouMean } from "../cli/suggest.ts";
+import { type CheckpointSettings, readCheckpointKeys } from "../engine/checkpoint/run-checkpoint.ts";
+import type { ShardMode } from "../report/run-report.ts";
 import { parseRulesKey, type RoutingNotes, type RulesSpec } from "../routes/rules-option.ts";
 import { substituteEnv } from "./env-substitution.ts";
 import { ConfigError } from "../util/config-error.ts";
 import { PIPELINE_KEYS } from "./schema.ts";
+import { readShardKeys } from "./shard.ts";
 
 /** A source or target as written: a URI, or an object with `uri`/`plugin` plus plugin options. */
 export type EndpointSpec =
@@ -53,6 +56,12 @@ export interface PipelineSpec {
   aws?: { region?: string; profile?: string };
   /** Retry settings for retryable item failures; unset fields keep the defaults. */
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** `checkpoint` and `resume` (docs/resume.md). */
+  checkpoint?: CheckpointSettings;
+  /** `shard` (`i/N`, `auto`), `shardCount`, `shardMode` (docs/shards.md). */
+  shard?: string;
+  shardCount?: number;
+  shardMode?: ShardMode;
   /** Folder that relative paths in the spec resolve against (the pipeline file's, or the cwd). */
   baseDir: string;
   /** Overrides `baseDir` for the source's paths (a `--from` flag is relative to the cwd). */
@@ -87,7 +96,14 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ConfigError("a pipeline file must hold an object (source, targets, pattern, ...)", path);
   }
-  const raw = substituteEnv(parsed, env, path) as Record<string, unknown>;
+  let raw: Record<string, unknown>;
+  try {
+    raw = substituteEnv(parsed, env, path) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new ConfigError("the pipeline file is nested too deeply to be a pipeline", path);
+    throw error;
+  }
   const unknown = unknownKeys(text, raw, path);
   if (unknown) throw new ConfigError(unknown);
   const spec: PipelineSpec = { baseDir: dirname(file), file: path };
@@ -172,6 +188,7 @@ export function loadPipelineFile(path: string, env: Record<string, string | unde
     }
     spec.retry = retry as PipelineSpec["retry"];
   }
+  Object.assign(spec, readShardKeys(raw, path), readCheckpointKeys(raw, path));
   return spec;
 }
 

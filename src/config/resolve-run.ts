@@ -10,6 +10,7 @@ import { parseJsonPath } from "../util/json-path.ts";
 import { resolveEndpoint } from "./endpoint.ts";
 import type { PipelineSpec } from "./pipeline.ts";
 import { DEFAULT_ITEM_RETRY, MAX_TARGETS, type OrderMode, type RunPlan } from "./run-plan.ts";
+import { applyShard } from "./shard.ts";
 
 /**
  * Turns a pipeline spec (file and flags merged) into a {@link RunPlan}: plugins found, their
@@ -99,7 +100,7 @@ export function resolveRun(
   // Compile the envelope mapping now so its mistakes are config errors, not per-record ones.
   createEnvelopeMapper(spec.envelope, { account: "", region: "", time: "" });
 
-  return {
+  const plan: RunPlan = {
     source,
     targets,
     pattern,
@@ -125,6 +126,8 @@ export function resolveRun(
     verbose: options.verbose,
     retry: { ...DEFAULT_ITEM_RETRY, ...spec.retry },
   };
+  // --shard: the part of a split run, rate budgets divided among the shards, {shard} in paths.
+  return applyShard(plan, spec, process.env, where);
 }
 
 /**

@@ -91,3 +91,55 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** What {@link identityOfPlan} reads from a resolved plan. */
+interface IdentityPlan {
+  source: {
+    config: Record<string, unknown>;
+    registered: { plugin: { name: string; config: { fields: Record<string, ConfigField> } } };
+  };
+  targets: Array<{
+    config: Record<string, unknown>;
+    registered: { plugin: { name: string; config: { fields: Record<string, ConfigField> } } };
+  }>;
+  patternJson?: unknown;
+  envelope?: Record<string, unknown>;
+  orderKey?: string;
+  order?: unknown;
+  since?: string;
+  until?: string;
+  shardMode?: string;
+}
+
+/**
+ * The identity of a resolved run. `targetPatterns` are the targets' own patterns (routes) as
+ * written, which decide which target receives which event.
+ */
+export function identityOfPlan(plan: IdentityPlan, targetPatterns: readonly unknown[] = []): RunIdentity {
+  const endpoint = (e: IdentityPlan["source"]): IdentityEndpoint => ({
+    plugin: e.registered.plugin.name,
+    config: e.config,
+    fields: e.registered.plugin.config.fields,
+  });
+  return computeRunIdentity({
+    source: endpoint(plan.source),
+    targets: plan.targets.map(endpoint),
+    patterns: plan.patternJson === undefined ? [] : [plan.patternJson],
+    ...(plan.envelope ? { envelope: plan.envelope } : {}),
+    ...(plan.orderKey ? { orderKey: plan.orderKey } : {}),
+    extra: {
+      order: plan.order,
+      since: plan.since,
+      until: plan.until,
+      routes: targetPatterns.some((p) => p !== undefined) ? targetPatterns : undefined,
+      shardMode: plan.shardMode,
+    },
+  });
+}
+
+/** The targets' own patterns (routes) as written in the pipeline, index-aligned with the targets. */
+export function targetPatternsOf(targets: readonly unknown[] | undefined): unknown[] {
+  return (targets ?? []).map((t) =>
+    typeof t === "object" && t !== null ? (t as { pattern?: unknown }).pattern : undefined,
+  );
+}

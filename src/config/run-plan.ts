@@ -1,4 +1,6 @@
+import type { FrontierCounters } from "../engine/checkpoint/frontier-counters.ts";
 import type { CompiledPattern } from "../pattern/index.ts";
+import type { RunReport, ShardMode } from "../report/run-report.ts";
 import type {
   AwsClientSettings,
   JsonValue,
@@ -45,6 +47,10 @@ export interface CheckpointHook {
   maybeSave(barrier: () => Promise<void>): Promise<void>;
   /** At the end of the run (also when interrupted): `barrier`, then the final frontier. */
   finish(barrier: () => Promise<void>, completed: boolean): Promise<void>;
+  /** Counts each source batch, adding it once acknowledged: the counters the checkpoint stores. */
+  readonly counters?: FrontierCounters;
+  /** Adds the earlier runs' counters (a resumed run) and the `checkpoint` field to the final report. */
+  completeReport?(report: RunReport): void;
 }
 
 /** A run, fully resolved and validated before any I/O. */
@@ -75,6 +81,8 @@ export interface RunPlan {
   until?: string;
   /** The part of a split run this process reads (`--shard i/N`, 0-based here). */
   shard?: ShardAssignment;
+  /** `--shard-mode`: how a split run divides its events; absent: chosen from the source (docs/shards.md). */
+  shardMode?: ShardMode;
   /** Keeps a resume checkpoint, when the run has one. */
   checkpoint?: CheckpointHook;
   /** Stop after this many matched events. */

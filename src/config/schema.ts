@@ -150,6 +150,43 @@ export const pipelineSchema = {
       properties: { region: { type: "string" }, profile: { type: "string" } },
       description: "AWS region and profile for AWS plugins (the SDK's standard chain otherwise).",
     },
+    checkpoint: {
+      description:
+        "Keep a resume checkpoint (docs/resume.md): a file path or `dynamodb://<table>/<id>`, or `{location, intervalSeconds}`. `{shard}` in it becomes the shard's `i-of-N`.",
+      oneOf: [
+        { type: "string" },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["location"],
+          properties: {
+            location: { type: "string", description: "A file path or `dynamodb://<table>/<id>`." },
+            intervalSeconds: {
+              type: "number",
+              exclusiveMinimum: 0,
+              default: 5,
+              description: "Seconds between two saves.",
+            },
+          },
+        },
+      ],
+    },
+    resume: {
+      description:
+        "`true`: continue from the checkpoint (an error if there is none); `auto`: continue when there is one, else start.",
+      oneOf: [{ type: "boolean" }, { const: "auto" }],
+    },
+    shard: {
+      type: "string",
+      description:
+        "Run one part of a split run (docs/shards.md): `i/N` (1-based), or `auto` (JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or REHYDRATE_SHARD_INDEX, 0-based).",
+    },
+    shardCount: { type: "integer", minimum: 1, description: "The number of shards, with `shard: auto`." },
+    shardMode: {
+      enum: ["split", "key-aligned", "key-hash"],
+      description:
+        "How a split run divides its events: the source's own split, or `key-hash` (every shard reads everything and keeps its keys' events).",
+    },
   },
 } as const;
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { ConfigField, ShardAssignment } from "../sdk/index.ts";
+import type { ConfigField, EventBridgeEvent, ShardAssignment } from "../sdk/index.ts";
 import { ConfigError } from "../util/config-error.ts";
 
 /** Environment variables holding a 0-based shard index, in the order they are looked at. */
@@ -187,4 +187,122 @@ export function ownsKey(key: string, shard: ShardAssignment): boolean {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash % shard.count === shard.index;
+}
+
+/**
+ * The key-hash mode's filter: an event matches only when it matches `selection` and its key
+ * (`keyOf`: the order key, or the event id) belongs to `shard`. Returns `selection` itself when
+ * `shard` is undefined (not in the key-hash mode).
+ */
+export function ownKeysOnly<S extends { matches(event: EventBridgeEvent): boolean }>(
+  selection: S,
+  shard: ShardAssignment | undefined,
+  keyOf: (event: EventBridgeEvent) => unknown,
+): S {
+  if (!shard || shard.count <= 1) return selection;
+  const inner = selection.matches.bind(selection);
+  return {
+    ...selection,
+    matches: (event: EventBridgeEvent) => inner(event) && ownsKey(keyText(keyOf(event)), shard),
+  };
+}
+
+/** A key as text, the way the engine writes order keys (objects as JSON). */
+function keyText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** The shard settings of a pipeline (file keys `shard`, `shardCount`, `shardMode`, or flags). */
+export interface ShardSpec {
+  /** `i/N` (1-based), `auto` or `auto/N`. */
+  shard?: string;
+  shardCount?: number;
+  shardMode?: ShardMode;
+}
+
+const SHARD_MODES: readonly ShardMode[] = ["split", "key-aligned", "key-hash"];
+
+/** Reads the shard keys of a pipeline file; throws a ConfigError naming the key. */
+export function readShardKeys(raw: Record<string, unknown>, path: string): ShardSpec {
+  const out: ShardSpec = {};
+  if (raw.shard !== undefined) {
+    if (typeof raw.shard !== "string")
+      throw new ConfigError(`"shard" must be a string: "2/4" or "auto"`, path);
+    out.shard = raw.shard;
+  }
+  if (raw.shardCount !== undefined) {
+    if (!Number.isInteger(raw.shardCount) || (raw.shardCount as number) < 1)
+      throw new ConfigError(`"shardCount" must be an integer ≥ 1`, path);
+    out.shardCount = raw.shardCount as number;
+  }
+  if (raw.shardMode !== undefined) out.shardMode = shardModeOf(raw.shardMode, `${path}: shardMode`);
+  return out;
+}
+
+/** Checks a `--shard-mode` / `shardMode` value. */
+export function shardModeOf(value: unknown, where: string): ShardMode {
+  if (typeof value === "string" && (SHARD_MODES as readonly string[]).includes(value))
+    return value as ShardMode;
+  throw new ConfigError(`must be one of ${SHARD_MODES.join(", ")}, got ${JSON.stringify(value)}`, where);
+}
+
+/** What {@link applyShard} changes in a plan. */
+interface ShardablePlan {
+  source: {
+    config: Record<string, unknown>;
+    registered: { plugin: { config: { fields: Record<string, ConfigField> } } };
+  };
+  targets: Array<{
+    config: Record<string, unknown>;
+    registered: { plugin: { config: { fields: Record<string, ConfigField> } } };
+  }>;
+  shard?: ShardAssignment;
+  shardMode?: ShardMode;
+  reportPath?: string;
+  failedPath?: string;
+}
+
+/**
+ * Applies the shard settings to a resolved plan: the shard (parsed, 0-based), the requested
+ * mode, rate budgets divided among the shards, and `{shard}` in the report and failed-events
+ * paths replaced by `i-of-N` (so each shard writes its own files). Returns the same plan.
+ */
+export function applyShard<P extends ShardablePlan>(
+  plan: P,
+  spec: ShardSpec,
+  env: Record<string, string | undefined>,
+  where: string,
+): P {
+  if (spec.shardMode !== undefined) plan.shardMode = spec.shardMode;
+  if (spec.shard === undefined) {
+    if (spec.shardCount !== undefined) throw new ConfigError("--shard-count needs --shard auto", where);
+    if (spec.shardMode !== undefined) throw new ConfigError("--shard-mode needs --shard", where);
+    for (const path of [plan.reportPath, plan.failedPath]) {
+      if (path?.includes("{shard}")) throw new ConfigError(`{shard} in ${path} needs --shard`, where);
+    }
+    return plan;
+  }
+  const shard = parseShard(spec.shard, env, {
+    ...(spec.shardCount !== undefined ? { count: spec.shardCount } : {}),
+    where: `${where}: shard`,
+  });
+  plan.shard = shard;
+  const endpoints = [plan.source, ...plan.targets];
+  for (const endpoint of endpoints) {
+    endpoint.config = divideRateBudgets(
+      endpoint.config,
+      endpoint.registered.plugin.config.fields,
+      shard.count,
+    ).config;
+  }
+  const tag = shardTag(shard);
+  if (plan.reportPath) plan.reportPath = plan.reportPath.replaceAll("{shard}", tag);
+  if (plan.failedPath) plan.failedPath = plan.failedPath.replaceAll("{shard}", tag);
+  return plan;
+}
+
+/** `i-of-N` (1-based): what `{shard}` becomes in paths and checkpoint locations. */
+export function shardTag(shard: ShardAssignment): string {
+  return `${shard.index + 1}-of-${shard.count}`;
 }

@@ -9,11 +9,15 @@
  * @module
  */
 import type {
+  CheckpointReport,
   FailureSample,
   LatencyPercentiles,
+  MergedShardsReport,
   PlanSample,
   ResolvedEndpointReport,
   RunReport,
+  ShardMode,
+  ShardReport,
   TargetReport,
 } from "./run-report.ts";
 
@@ -151,6 +155,28 @@ const source = object<RunReport["source"]>({
   },
 });
 
+const SHARD_MODES = ["split", "key-aligned", "key-hash"] satisfies ShardMode[];
+
+const checkpoint = object<CheckpointReport>({
+  description: "The run's checkpoint (--checkpoint): saves, and where a resumed run started",
+  required: ["location", "saves", "savingMs", "done"],
+  properties: {
+    location: text(),
+    saves: count(),
+    savingMs: { type: "number", minimum: 0 },
+    resumed: object<NonNullable<CheckpointReport["resumed"]>>({
+      required: ["savedAt", "firstStartedAt", "previousAttempts", "mayRepeat"],
+      properties: {
+        savedAt: text(),
+        firstStartedAt: text(),
+        previousAttempts: count(),
+        mayRepeat: count("Events read beyond the checkpoint by the interrupted run: may be delivered twice"),
+      },
+    }),
+    done: { type: "boolean" },
+  },
+});
+
 /** The run report's JSON Schema (draft 2020-12). */
 export const reportSchema: JsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -213,6 +239,23 @@ export const reportSchema: JsonSchema = {
       config: object<NonNullable<RunReport["config"]>>({
         required: ["source", "targets"],
         properties: { source: endpoint, targets: { type: "array", items: endpoint } },
+      }),
+      checkpoint,
+      shard: object<ShardReport>({
+        description: "One shard of a split run (--shard i/N)",
+        required: ["index", "count", "mode"],
+        properties: { index: count("1-based"), count: count(), mode: { enum: SHARD_MODES } },
+      }),
+      shards: object<MergedShardsReport>({
+        description: "A report merged from shard reports (rehydrate report merge)",
+        required: ["count", "mode", "merged", "missing", "duplicates"],
+        properties: {
+          count: count(),
+          mode: { enum: SHARD_MODES },
+          merged: { type: "array", items: count(), description: "1-based shards merged" },
+          missing: { type: "array", items: count(), description: "1-based shards with no report" },
+          duplicates: { type: "array", items: count(), description: "Shards given twice (latest kept)" },
+        },
       }),
     },
   }),

@@ -117,6 +117,64 @@ export interface RunReport {
   failedEventsFile?: string;
   /** The resolved configuration (secrets redacted), so a report says what ran. */
   config?: { source: ResolvedEndpointReport; targets: ResolvedEndpointReport[] };
+  /** Set for runs with `--checkpoint`: saves made, and where a resumed run started (docs/resume.md). */
+  checkpoint?: CheckpointReport;
+  /** Set for one shard of a split run (`--shard i/N`, docs/shards.md). */
+  shard?: ShardReport;
+  /** Set on a report merged from shard reports by `rehydrate report merge`. */
+  shards?: MergedShardsReport;
+}
+
+/**
+ * The `checkpoint` field. A resumed run's counters cover the whole logical run: the events
+ * before the checkpoint are counted from it, each event once.
+ */
+export interface CheckpointReport {
+  /** Where the checkpoint is kept (credentials removed). */
+  location: string;
+  /** Checkpoints this run stored. */
+  saves: number;
+  /** Milliseconds the saves took, their durability barriers included. */
+  savingMs: number;
+  /** Set when this run resumed an interrupted one. */
+  resumed?: {
+    /** When the checkpoint resumed from was saved. */
+    savedAt: string;
+    /** When the logical run first started. */
+    firstStartedAt: string;
+    /** Runs of the logical run before this one. */
+    previousAttempts: number;
+    /**
+     * Matched events the interrupted run had read beyond the checkpoint at its last save: they,
+     * and what it read after that save, may have been delivered twice.
+     */
+    mayRepeat: number;
+  };
+  /** The stored checkpoint marks the logical run finished (its source read to the end). */
+  done: boolean;
+}
+
+/** How a split run divides its events (docs/shards.md). */
+export type ShardMode = "split" | "key-aligned" | "key-hash";
+
+/** The `shard` field of one shard's report. */
+export interface ShardReport {
+  /** 1-based, as given to `--shard i/N`. */
+  index: number;
+  count: number;
+  mode: ShardMode;
+}
+
+/** The `shards` field of a merged report. */
+export interface MergedShardsReport {
+  count: number;
+  mode: ShardMode;
+  /** 1-based indexes of the shards whose reports were merged. */
+  merged: number[];
+  /** 1-based indexes of the shards with no report yet. */
+  missing: number[];
+  /** Shards given more than once: the report that finished last was kept. */
+  duplicates: number[];
 }
 
 /** A fresh target report. */

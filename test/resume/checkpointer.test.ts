@@ -8,6 +8,7 @@ import { FileCheckpointStore } from "../../src/engine/checkpoint/file-store.ts";
 import { emptyCounters } from "../../src/engine/checkpoint/format.ts";
 import { FrontierCounters } from "../../src/engine/checkpoint/frontier-counters.ts";
 import { CheckpointOwnershipError } from "../../src/engine/checkpoint/store.ts";
+import { newTargetReport } from "../../src/report/run-report.ts";
 
 const identityFor = (paths: string[], password = "a") =>
   computeRunIdentity({
@@ -51,7 +52,7 @@ describe("Checkpointer", () => {
     batch.matched = 3;
     checkpointer.counters.add(batch);
     checkpointer.counters.newBatch().matched = 3; // read, not acknowledged: in flight
-    checkpointer.advance({ offset: 10 });
+    checkpointer.advance({ offset: 10 }); // commits the acknowledged batch
     await checkpointer.maybeSave(async () => {});
     expect(checkpointer.saves).toBe(0); // the interval has not passed
     tick(1500);
@@ -76,10 +77,11 @@ describe("Checkpointer", () => {
     expect(resumed.checkpointer.resumeFrom).toEqual({ offset: 10 });
     // The next save of the resumed run counts on top of the stored counters.
     expect(resumed.checkpointer.counters.snapshot().read).toBe(4);
+    const target = { ...newTargetReport("t", "sqlite"), selected: 5, sent: 5 };
     const report = {
-      source: { read: 6, invalid: 0 },
-      filter: { matched: 5, unmatched: 1, prefiltered: 0, unrouted: 0 },
-      targets: [{ sent: 5, failed: 0, skipped: 0, cancelled: 0 }],
+      source: { name: "s", plugin: "file", read: 6, invalid: 0, invalidSamples: [] },
+      filter: { patterns: 1, matched: 5, unmatched: 1, prefiltered: 0, unrouted: 0 },
+      targets: [target],
     };
     resumed.checkpointer.addResumedCounters(report);
     expect(report.source.read).toBe(10);
@@ -176,6 +178,10 @@ describe("FrontierCounters", () => {
     expect(counters.snapshot().read).toBe(100);
     expect(counters.inFlight()).toBe(7);
     counters.add(batch);
+    // Acknowledged, but no cursor covers it yet: not counted, still in flight.
+    expect(counters.snapshot().read).toBe(100);
+    expect(counters.inFlight()).toBe(7);
+    counters.commit();
     expect(counters.inFlight()).toBe(0);
     const snapshot = counters.snapshot();
     expect(snapshot.read).toBe(110);

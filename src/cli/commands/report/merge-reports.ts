@@ -9,34 +9,22 @@
  *
  * @module
  */
-import { pushSample, type RunReport, SAMPLE_LIMIT, type TargetReport } from "../../../report/run-report.ts";
+import {
+  type MergedShardsReport,
+  pushSample,
+  type RunReport,
+  SAMPLE_LIMIT,
+  type ShardMode,
+  type TargetReport,
+} from "../../../report/run-report.ts";
 
-/** The `shard` field a shard's report carries (`index` 1-based). */
-export interface ShardField {
-  index: number;
-  count: number;
-  mode: "split" | "key-aligned" | "key-hash";
-}
-
-/** The `shards` field of a merged report. */
-export interface MergedShardsField {
-  count: number;
-  mode: ShardField["mode"];
-  /** 1-based indexes of the shards whose reports were merged. */
-  merged: number[];
-  /** 1-based indexes of the shards with no report yet. */
-  missing: number[];
-  /** Shards given more than once: the report that finished last was kept. */
-  duplicates: number[];
-}
-
-/** A report as read from a file: a run report that may carry its shard. */
-export type ShardRunReport = RunReport & { shard?: ShardField; shards?: MergedShardsField };
+/** A report as read from a file (a shard's carries `shard`). */
+export type ShardRunReport = RunReport;
 
 /** The outcome of a merge. */
 export interface MergeResult {
   report: ShardRunReport;
-  shards: MergedShardsField;
+  shards: MergedShardsReport;
 }
 
 /** Status severity, worst last: a merged run is as bad as its worst shard. */
@@ -62,7 +50,7 @@ export function mergeReports(
   const byIndex = new Map<number, ShardRunReport>();
   const duplicates = new Set<number>();
   let count = options.count;
-  let mode: ShardField["mode"] | undefined;
+  let mode: ShardMode | undefined;
   for (const [i, report] of reports.entries()) {
     const shard = report.shard;
     if (!shard || !Number.isInteger(shard.index) || !Number.isInteger(shard.count)) {
@@ -89,7 +77,7 @@ export function mergeReports(
   const indexes = [...byIndex.keys()].sort((a, b) => a - b);
   const missing = Array.from({ length: total }, (_, k) => k + 1).filter((k) => !byIndex.has(k));
   const parts = indexes.map((k) => byIndex.get(k)!);
-  const shards: MergedShardsField = {
+  const shards: MergedShardsReport = {
     count: total,
     mode: mode ?? "split",
     merged: indexes,
@@ -99,7 +87,7 @@ export function mergeReports(
   return { report: combine(parts, shards), shards };
 }
 
-function combine(parts: ShardRunReport[], shards: MergedShardsField): ShardRunReport {
+function combine(parts: ShardRunReport[], shards: MergedShardsReport): ShardRunReport {
   const first = parts[0]!;
   const sum = (pick: (r: ShardRunReport) => number) => parts.reduce((s, r) => s + pick(r), 0);
   const max = (pick: (r: ShardRunReport) => number) => Math.max(...parts.map(pick));
