@@ -39,6 +39,9 @@ export function poolConfig(config: SqlServerTargetConfig, redact: (uri: string) 
       encrypt: config.encrypt,
       trustServerCertificate: config.trustServerCertificate,
       appName: "rehydrate",
+      // SET XACT_ABORT ON for the session: any error, and a client timeout (attention), rolls the
+      // whole transaction back instead of leaving it open on a pooled connection.
+      abortTransactionOnError: true,
       ...(connection.instanceName !== undefined ? { instanceName: connection.instanceName } : {}),
     },
     // One connection per lane: a write holds its connection for its whole transaction.

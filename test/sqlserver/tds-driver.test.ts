@@ -99,6 +99,8 @@ describe("check and open", () => {
       { name: "@table", typeId: 0xe7, type: "nvarchar(600)", value: "[dbo].[users]" },
     ]);
     expect(writes()).toEqual([]);
+    // The session runs with XACT_ABORT ON (tedious's initial batch), so errors and timeouts roll back.
+    expect(fake.requests.some((r) => r.kind === "batch" && /\bset xact_abort on\b/i.test(r.sql))).toBe(true);
   });
 
   test("a missing table fails check with a hint; with createTable check says what it will create, and still writes nothing", async () => {
