@@ -77,12 +77,17 @@ export class BatchBuilder {
     return ++this.seen >= this.seenLimit;
   }
 
-  /** Records a record that could not be read; the caller must emit the batch next. */
-  addInvalid(position: string, reason: string, text: string): void {
+  /**
+   * Records a record that could not be read; the caller must emit the batch next. `bytes` are
+   * its original bytes when `text` cannot stand for them (invalid UTF-8): the failed-events file
+   * keeps them as they were.
+   */
+  addInvalid(position: string, reason: string, text: string, bytes?: Uint8Array): void {
     this.invalid.push({
       position,
       reason,
       text: text.length > INVALID_TEXT_LIMIT ? text.slice(0, INVALID_TEXT_LIMIT) : text,
+      ...(bytes && { bytes }),
     });
   }
 

@@ -226,6 +226,7 @@ function addInvalidUtf8(builder: BatchBuilder, lineBytes: Uint8Array, name: stri
     `${name}:${line}:${column}`,
     `invalid UTF-8 (byte 0x${lineBytes[bad]!.toString(16).padStart(2, "0")} at byte ${bad + 1} of the line)`,
     previewBytes(lineBytes, INVALID_TEXT_LIMIT),
+    lineBytes.slice(),
   );
 }
 

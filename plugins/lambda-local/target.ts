@@ -66,7 +66,10 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
       timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
     });
     try {
-      const outcome = await Promise.race([callHandler(handler, event, context), timeout]);
+      const outcome = await Promise.race([
+        withoutProcessExit(() => callHandler(handler, event, context)),
+        timeout,
+      ]);
       if (outcome === "timeout") {
         // The handler keeps running in this process (a promise cannot be cancelled); its
         // invocation is reported as Lambda would report it.
@@ -128,3 +131,36 @@ export function createLocalLambdaTarget(options: LocalLambdaOptions, host: Host)
     },
   };
 }
+
+/** Thrown in place of `process.exit` while a local handler runs. */
+class HandlerExitError extends Error {
+  constructor(code: unknown) {
+    super(
+      `called process.exit(${code === undefined ? "" : String(code)}); a Lambda handler must return or throw`,
+    );
+    this.name = "ProcessExit";
+  }
+}
+
+/**
+ * Runs a local handler with `process.exit` turned into an error: the handler shares this
+ * process, and a handler that exits would end the run with no drain and no report. Lambda
+ * would end that invocation as a failure, and so does this.
+ */
+async function withoutProcessExit<T>(call: () => Promise<T>): Promise<T> {
+  // Several lanes may run handlers at once: the real exit is put back when the last one ends.
+  if (running++ === 0) {
+    realExit = process.exit;
+    process.exit = ((code?: unknown) => {
+      throw new HandlerExitError(code);
+    }) as typeof process.exit;
+  }
+  try {
+    return await call();
+  } finally {
+    if (--running === 0 && realExit) process.exit = realExit;
+  }
+}
+
+let running = 0;
+let realExit: typeof process.exit | undefined;

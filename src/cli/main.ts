@@ -30,6 +30,26 @@ export function applyAwsConventions(env: Record<string, string | undefined>): vo
   if (!env.AWS_REGION && env.AWS_DEFAULT_REGION) env.AWS_REGION = env.AWS_DEFAULT_REGION;
 }
 
+/** Options whose value may be a negative number, which the parser would take for a flag. */
+const NUMERIC_OPTIONS = new Set(["--limit", "--concurrency", "--max-attempts"]);
+
+/**
+ * `--limit -1` would reach clipanion as the flag `-1` ("Not enough arguments"); joined as
+ * `--limit=-1`, the command itself says what is wrong with the value.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (NUMERIC_OPTIONS.has(arg) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Whether `argv` asks for help (`-h`/`--help` before any `--`, or nothing at all). */
 function asksForHelp(argv: string[]): boolean {
   if (argv.length === 0) return true;
@@ -43,7 +63,8 @@ function asksForHelp(argv: string[]): boolean {
  * rehydrate reserves for runs where events failed; its message is one line with a
  * suggestion, not the whole synopsis. Help is rehydrate's own (see `help/render.ts`).
  */
-export async function runCommandLine(argv: string[], context: BaseContext): Promise<number> {
+export async function runCommandLine(given: string[], context: BaseContext): Promise<number> {
+  const argv = joinNegativeValues(given);
   applyAwsConventions(process.env);
   const cli = buildCli();
   // clipanion colours its own messages by `colorDepth`; follow NO_COLOR/FORCE_COLOR and the TTY.

@@ -5,8 +5,8 @@ import { didYouMean } from "../cli/suggest.ts";
 import { type CheckpointSettings, readCheckpointKeys } from "../engine/checkpoint/run-checkpoint.ts";
 import type { ShardMode } from "../report/run-report.ts";
 import { parseRulesKey, type RoutingNotes, type RulesSpec } from "../routes/rules-option.ts";
-import { substituteEnv } from "./env-substitution.ts";
 import { ConfigError } from "../util/config-error.ts";
+import { substituteEnv } from "./env-substitution.ts";
 import { PIPELINE_KEYS } from "./schema.ts";
 import { readShardKeys } from "./shard.ts";
 

@@ -43,3 +43,38 @@ export async function checkTargets(
   }
   return results;
 }
+
+/**
+ * Opens the source as a run would (files exist, globs match, the table answers) and closes it,
+ * for `rehydrate validate`: a missing input fails validation, not the run later.
+ */
+export async function checkSource(
+  plan: RunPlan,
+  stderr: { write(text: string): unknown },
+): Promise<CheckResult> {
+  const plugin = plan.source.registered.plugin;
+  const signal = new AbortController().signal;
+  const host = createHost({
+    pluginName: plugin.name,
+    dryRun: true,
+    signal,
+    baseDir: plan.source.baseDir,
+    aws: plan.aws,
+    stderr,
+  });
+  let source: Awaited<ReturnType<typeof plugin.create>> | undefined;
+  try {
+    source = await plugin.create(plan.source.config as never, host);
+    await source.open?.({ signal, pushdown: {} });
+    const inputs = source.inputPaths?.() ?? [];
+    return { ok: true, details: inputs.length > 0 ? [`${inputs.length} input file(s) found`] : ["opened"] };
+  } catch (error) {
+    return { ok: false, details: [errorMessage(error)] };
+  } finally {
+    try {
+      await source?.close?.();
+    } catch (error) {
+      stderr.write(`warning: closing source ${plan.source.name} failed: ${errorMessage(error)}\n`);
+    }
+  }
+}

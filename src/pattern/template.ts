@@ -84,7 +84,13 @@ export function patternFromTemplate(spec: string, cwd: string): unknown {
   if (doc.errors.length > 0) {
     throw new PatternSourceError(`${file}: not valid YAML/JSON: ${doc.errors[0]!.message.split("\n")[0]}`);
   }
-  const template = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  let template: unknown;
+  try {
+    template = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // An alias bomb ("Excessive alias count") or nesting too deep to build: a bad file, one line.
+    throw new PatternSourceError(`${file}: cannot read the template: ${(error as Error).message}`);
+  }
   const resources = isObject(template) && isObject(template.Resources) ? template.Resources : undefined;
   if (!resources) throw new PatternSourceError(`${file}: no Resources section`);
   const pattern = findPattern(resources, id, file);

@@ -285,7 +285,13 @@ function readResources(path: string, file: string): Json {
   if (doc.errors.length > 0) {
     throw new PluginError(`not valid YAML/JSON: ${doc.errors[0]!.message.split("\n")[0]}`, file);
   }
-  const template = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  let template: unknown;
+  try {
+    template = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // An alias bomb ("Excessive alias count") or nesting too deep to build: a bad file, one line.
+    throw new PluginError(`cannot read the template: ${(error as Error).message}`, file);
+  }
   if (!isObject(template) || !isObject(template.Resources))
     throw new PluginError("no Resources section", file);
   return template.Resources;

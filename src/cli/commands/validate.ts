@@ -37,7 +37,7 @@ export class ValidateCommand extends PipelineCommand {
   verbose = Option.Boolean("--verbose", false, { description: "Log plugin debug messages" });
 
   async execute(): Promise<number> {
-    const [{ resolveRun }, { checkTargets }, { applySetOptions }] = await Promise.all([
+    const [{ resolveRun }, { checkTargets, checkSource }, { applySetOptions }] = await Promise.all([
       import("../../config/resolve-run.ts"),
       import("../../engine/check-targets.ts"),
       import("./set-options.ts"),
@@ -54,13 +54,19 @@ export class ValidateCommand extends PipelineCommand {
       }
       return this.configErrorExit(error);
     }
+    const sourceCheck = await checkSource(plan, this.context.stderr);
     if (this.json) {
       const results = await checkTargets(plan, this.context.stderr);
-      const ok = results.every((r) => r.result.ok);
+      const ok = sourceCheck.ok && results.every((r) => r.result.ok);
       this.out(
         JSON.stringify({
           ok,
-          source: { name: redactUri(plan.source.name), plugin: plan.source.registered.plugin.name },
+          source: {
+            name: redactUri(plan.source.name),
+            plugin: plan.source.registered.plugin.name,
+            ok: sourceCheck.ok,
+            details: sourceCheck.details,
+          },
           patterns: plan.patternCount,
           targets: results.map(({ name, result }) => ({
             name: redactUri(name),
@@ -71,12 +77,15 @@ export class ValidateCommand extends PipelineCommand {
       );
       return ok ? 0 : 1;
     }
-    this.out(`source ${plan.source.name}: ${plan.source.registered.plugin.name} config ok`);
+    this.out(
+      `source ${plan.source.name}: ${plan.source.registered.plugin.name} ${sourceCheck.ok ? "ok" : "FAILED"}`,
+    );
+    for (const detail of sourceCheck.details) this.out(`  ${detail}`);
     this.out(
       `patterns: ${plan.patternCount === 0 ? "none (every event matches)" : `${plan.patternCount} valid`}`,
     );
     const results = await checkTargets(plan, this.context.stderr);
-    let ok = true;
+    let ok = sourceCheck.ok;
     for (const { name, result } of results) {
       ok &&= result.ok;
       this.out(`target ${name}: ${result.ok ? "ok" : "FAILED"}`);
