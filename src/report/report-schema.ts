@@ -155,6 +155,16 @@ const source = object<RunReport["source"]>({
   },
 });
 
+/** Every status, as an object so a status added to `RunReport` without one here does not compile. */
+const STATUSES: Record<RunReport["status"], true> = {
+  completed: true,
+  failed: true,
+  stopped: true,
+  interrupted: true,
+  "output-closed": true,
+  "preflight-failed": true,
+};
+
 const SHARD_MODES = ["split", "key-aligned", "key-hash"] satisfies ShardMode[];
 
 const checkpoint = object<CheckpointReport>({
@@ -209,7 +219,7 @@ export const reportSchema: JsonSchema = {
       startedAt: { type: "string", format: "date-time" },
       finishedAt: { type: "string", format: "date-time" },
       durationMs: { type: "number", minimum: 0 },
-      status: { enum: ["completed", "failed", "stopped", "interrupted"] },
+      status: { enum: Object.keys(STATUSES) },
       exitCode: { type: "integer" },
       error: text("The fatal error that stopped the run"),
       source,
