@@ -68,6 +68,16 @@ describe("help pages", () => {
     expect(stdout).toContain("--set <[n.]key=value>");
   });
 
+  test("a default is shown once, even when the description states it too", async () => {
+    for (const path of commandPaths) {
+      const { stdout } = await runCli([...path.split(" "), "--help"]);
+      expect({ path, twice: /\(default[^)]*\)\s*\(default/.test(stdout.replace(/\s+/g, " ")) }).toEqual({
+        path,
+        twice: false,
+      });
+    }
+  });
+
   test("wraps to a wider terminal, and to COLUMNS in a pipe", async () => {
     const wide = await runOnTty(["run", "--help"], { TERM: "xterm" }, 100);
     expect(

@@ -90,7 +90,10 @@ export function renderCommandHelp(definition: Definition, width: number, style: 
     if (inGroup.length === 0) continue;
     out.push(style.bold(`${group}:`));
     for (const option of inGroup) {
-      const text = option.description + (option.default ? ` (default: ${option.default})` : "");
+      // A description that states its default already keeps its own wording.
+      const saysDefault = /\(default[: ]/i.test(option.description);
+      const text =
+        option.description + (option.default && !saysDefault ? ` (default: ${option.default})` : "");
       const left = `  ${option.label}`;
       const indent = " ".repeat(labelWidth + 4);
       if (left.length > labelWidth + 2) {
