@@ -38,8 +38,8 @@ export function renderMarkdownReport(report: RunReport): string {
   out.push(
     report.dryRun
       ? "| Target | Planned | Actions |"
-      : "| Target | Sent | Failed | Retried | Throttled | Cancelled | Actions | p50 / p99 ms |",
-    report.dryRun ? "|---|--:|---|" : "|---|--:|--:|--:|--:|--:|---|--:|",
+      : "| Target | Sent | Skipped | Failed | Retried | Throttled | Cancelled | Actions | p50 / p99 ms |",
+    report.dryRun ? "|---|--:|---|" : "|---|--:|--:|--:|--:|--:|--:|---|--:|",
   );
   for (const t of report.targets) out.push(targetRow(t, report.dryRun));
   out.push("");
@@ -71,7 +71,7 @@ function targetRow(t: TargetReport, dryRun: boolean): string {
       .join(", ") || "—";
   if (dryRun) return `| \`${cell(t.name)}\` (${t.plugin}) | ${n(t.planned)} | ${actions(t.plannedActions)} |`;
   const latency = t.latencyMs ? `${t.latencyMs.p50} / ${t.latencyMs.p99}` : "—";
-  return `| \`${cell(t.name)}\` (${t.plugin}) | ${n(t.sent)} | ${n(t.failed)} | ${n(t.retried)} | ${n(t.throttled)} | ${n(t.cancelled)} | ${actions(t.actions)} | ${latency} |`;
+  return `| \`${cell(t.name)}\` (${t.plugin}) | ${n(t.sent)} | ${n(t.skipped ?? 0)} | ${n(t.failed)} | ${n(t.retried)} | ${n(t.throttled)} | ${n(t.cancelled)} | ${actions(t.actions)} | ${latency} |`;
 }
 
 function failureList(samples: FailureSample[], total: number): string[] {

@@ -166,8 +166,8 @@ describe("report formats and places", () => {
     expect(code).toBe(0);
     const md = readFileSync(path, "utf8");
     expect(md).toStartWith("## ✅ rehydrate run completed");
-    expect(md).toContain("| Target | Sent | Failed |");
-    expect(md).toMatch(/\| `file:.*o\.ndjson` \(file\) \| 4 \| 0 \|/);
+    expect(md).toContain("| Target | Sent | Skipped | Failed |");
+    expect(md).toMatch(/\| `file:.*o\.ndjson` \(file\) \| 4 \| 0 \| 0 \|/);
     expect(stderr).toContain(`report written to ${path}`);
   });
 
