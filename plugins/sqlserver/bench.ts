@@ -40,7 +40,12 @@ const events = envelopes(
   ),
 );
 
-async function scenario(name: string, overrides: Record<string, unknown>, size: number): Promise<void> {
+async function scenario(
+  name: string,
+  overrides: Record<string, unknown>,
+  size: number,
+  quiet = false,
+): Promise<void> {
   const target = fakeTarget(fake.port, {
     columns: { email: "$.detail.email", version: "$.detail.version" },
     ...overrides,
@@ -52,15 +57,19 @@ async function scenario(name: string, overrides: Record<string, unknown>, size: 
     if (result.failures.length > 0) throw new Error(`${name}: ${result.failures[0]!.message}`);
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `${name.padEnd(48)} ${Math.round(total / seconds)
-      .toLocaleString("en")
-      .padStart(9)} events/s`,
-  );
+  if (!quiet)
+    console.log(
+      `${name.padEnd(48)} ${Math.round(total / seconds)
+        .toLocaleString("en")
+        .padStart(9)} events/s`,
+    );
   await target.close!();
 }
 
 console.log(`${total} events, ${batchSize} per batch, one lane, loopback TDS fake (client-side cost only)`);
+// Warm-up (JIT, connection), not printed.
+await scenario("warm-up", { stage: "bulk" }, batchSize, true);
+await scenario("warm-up", { stage: "values" }, 100, true);
 await scenario(`bulk load, ${batchSize} per batch`, { stage: "bulk" }, batchSize);
 await scenario(
   `bulk load + version guard, ${batchSize} per batch`,
