@@ -227,7 +227,7 @@ function unknownKeys(text: string, raw: Record<string, unknown>, path: string): 
       `${where}: unknown key "${prefix}${key}"${didYouMean(key, candidates)} (known: ${candidates.join(", ")})`,
     );
   };
-  for (const key of Object.keys(raw)) check(key, [...known, "$schema"], "");
+  for (const key of Object.keys(raw)) if (key !== "$schema") check(key, known, "");
   for (const [parent, keys] of Object.entries(NESTED_KEYS)) {
     const value = raw[parent];
     if (value !== null && typeof value === "object" && !Array.isArray(value))

@@ -38,7 +38,7 @@ describe("pipeline files", () => {
       "p.json",
       JSON.stringify({ source: "x.ndjson", targets: ["stdout:"], concurrensy: 3 }),
     );
-    expect(() => loadPipelineFile(file, {})).toThrow(`${file}: unknown key "concurrensy"`);
+    expect(() => loadPipelineFile(file, {})).toThrow(`${file}:1:44: unknown key "concurrensy"`);
   });
 
   test("wrong types are errors naming the key", () => {
@@ -86,7 +86,7 @@ describe("pipeline files", () => {
     const plan = resolveRun(loadPipelineFile(ok, {}), registry, { progress: false });
     expect(plan.retry).toEqual({ maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 20000 });
     const bad = write("p.yaml", "source: x\ntargets: [stdout:]\nretry: {attempts: 2}\n");
-    expect(() => loadPipelineFile(bad, {})).toThrow(`${bad}: unknown key "retry.attempts"`);
+    expect(() => loadPipelineFile(bad, {})).toThrow(`${bad}:3:9: unknown key "retry.attempts"`);
   });
 
   test("substitution leaves non-strings alone", () => {
