@@ -37,6 +37,13 @@ type Track = <Q extends { cancel(): void }>(query: Q) => Q;
 /** The highest seq a range may name (an integer parameter; batches are far smaller). */
 const MAX_SEQ = 2_147_483_647;
 
+/** Thrown out of the fast path's transaction when the merge refuses a row. */
+class RowRefused extends Error {
+  constructor(readonly error: unknown) {
+    super("a row was refused");
+  }
+}
+
 /** Thrown inside a transaction to abandon it after a cancel. */
 class Cancelled extends Error {}
 
@@ -91,15 +98,39 @@ export class PostgresTableWriter {
     };
     const onAbort = () => current?.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
+    const groups = staged.length === 0 ? 0 : staged[staged.length - 1]!.group + 1;
+    const hasDeletes = staged.some((s) => s.action.kind === "delete");
     try {
-      await this.#sql.begin((tx) =>
-        stallOnLostConnection(async () => {
-          await track(tx.unsafe(this.#statements.stage));
-          await this.#copy(tx, staged, track, signal);
-          const groups = staged.length === 0 ? 0 : staged[staged.length - 1]!.group + 1;
-          await this.#applyGroups(tx, staged, 0, groups - 1, outcome, batch, track, signal);
-        }, signal),
-      );
+      // Fast path: no savepoint (two round trips fewer). The stage is created without waiting
+      // (pipelined ahead of COPY). If a row is refused, the transaction rolls back and the
+      // careful path below redoes the batch with savepoints.
+      const refused = await this.#sql
+        .begin((tx) =>
+          stallOnLostConnection(async () => {
+            track(tx.unsafe(this.#statements.stage)).execute();
+            await this.#copy(tx, staged, track, signal);
+            try {
+              return await this.#runRange(tx, [0, groups - 1, 0, MAX_SEQ], hasDeletes, track);
+            } catch (error) {
+              if (classifyPostgresError(error).kind === "item") throw new RowRefused(error);
+              throw error;
+            }
+          }, signal),
+        )
+        .catch((error: unknown) => {
+          if (error instanceof RowRefused) return undefined;
+          throw error;
+        });
+      if (refused !== undefined) this.#recordRefused(refused, staged, outcome);
+      else {
+        await this.#sql.begin((tx) =>
+          stallOnLostConnection(async () => {
+            track(tx.unsafe(this.#statements.stage)).execute();
+            await this.#copy(tx, staged, track, signal);
+            await this.#applyGroups(tx, staged, 0, groups - 1, outcome, batch, track, signal);
+          }, signal),
+        );
+      }
     } catch (error) {
       if (signal?.aborted || error instanceof Cancelled) {
         throw new PluginError("write cancelled: the transaction was rolled back", mapping.table);
