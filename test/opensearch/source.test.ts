@@ -11,6 +11,7 @@ import {
   openSearchNode,
   osRequest,
   uniqueIndexName,
+  warmUpOpenSearch,
 } from "../services/opensearch.ts";
 import {
   EVENT_MAPPINGS,
@@ -22,6 +23,9 @@ import {
   testHost,
   tiedEvents,
 } from "./support.ts";
+
+// Both versions start together: their start-ups overlap.
+warmUpOpenSearch();
 
 describe.each(OPENSEARCH_VERSIONS)("opensearch source on %s", (version) => {
   let node: OpenSearchNode;

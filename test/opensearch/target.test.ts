@@ -12,8 +12,12 @@ import {
   openSearchNode,
   osRequest,
   uniqueIndexName,
+  warmUpOpenSearch,
 } from "../services/opensearch.ts";
 import { documents, envelope, event, storedVersion, targetFor, testHost } from "./support.ts";
+
+// Both versions start together: their start-ups overlap.
+warmUpOpenSearch();
 
 describe.each(OPENSEARCH_VERSIONS)("opensearch target on %s", (version) => {
   let node: OpenSearchNode;
