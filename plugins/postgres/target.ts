@@ -31,8 +31,12 @@ export function createPostgresTarget(config: PostgresTargetConfig, host: Host): 
     if (host.dryRun) throw new PluginError("refusing to connect for writing in a dry run", server);
     sql ??= createClient(config, host, { max: config.connections });
     try {
-      if (config.createTable) await sql.unsafe(createTableSql(config.schema, mapping));
-      const inspection = await inspectTable(sql, config.schema, mapping);
+      let inspection = await inspectTable(sql, config.schema, mapping);
+      // Only when missing: CREATE … IF NOT EXISTS still needs the CREATE right on the schema.
+      if (!inspection.exists && config.createTable) {
+        await sql.unsafe(createTableSql(config.schema, mapping));
+        inspection = await inspectTable(sql, config.schema, mapping);
+      }
       if (inspection.problems.length > 0) {
         const hint = !inspection.exists ? " (set createTable: true to create it)" : "";
         throw new PluginError(`${inspection.problems.join("; ")}${hint}`, server);
