@@ -195,6 +195,47 @@ describe("rehydrate run → eventbridge", () => {
     expect(first.Time).toBe(Date.parse(JSON.parse(lines[5]!).time) / 1000);
   }, 45_000);
 
+  test("per-key order under 30% throttled entries: no later event of a key overtakes a throttled one (one key, and four keys in lanes)", async () => {
+    for (const [keys, extra] of [
+      [1, []],
+      [4, ["--order-key", "detail.orderId", "--concurrency", "4"]],
+    ] as const) {
+      fake.received.length = 0;
+      fake.setFaults({ putEventsFailureRate: 0.3, putEventsFailureCodes: ["ThrottlingException"] });
+      const input = join(dir, `order-${keys}.ndjson`);
+      const count = 60;
+      writeFileSync(
+        input,
+        Array.from({ length: count }, (_, n) =>
+          JSON.stringify({
+            version: "0",
+            id: `o${n}`,
+            "detail-type": "OrderPlaced",
+            source: "shop",
+            account: "1",
+            time: "2024-01-01T00:00:00Z",
+            region: "us-east-1",
+            resources: [],
+            detail: { n, orderId: `k${n % keys}` },
+          }),
+        ).join("\n") + "\n",
+      );
+      const { report } = await run(["--to", "eventbridge:orders", "--max-attempts", "50", ...extra], input);
+      expect(report.sent).toBe(count);
+      const delivered = fake.received
+        .filter((r): r is ReceivedEventBridge => r.service === "eventbridge" && r.operation === "PutEvents")
+        .flatMap((r) => r.entries!)
+        .filter((e) => e.outcome !== "ThrottlingException")
+        .map((e) => detailN(e.Detail));
+      expect(delivered).toHaveLength(count);
+      for (let k = 0; k < keys; k++) {
+        const ofKey = delivered.filter((n) => n % keys === k);
+        expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+      }
+      expect(report.throttled).toBeGreaterThan(5);
+    }
+  }, 45_000);
+
   test("dry run describes the bus and puts nothing", async () => {
     const { code, report } = await run(["--to", "eventbridge:orders", "--dry-run"]);
     expect(code).toBe(0);

@@ -1,14 +1,6 @@
 /**
  * A small seeded pseudo-random generator (mulberry32): tests, fakes and benchmarks that need
- * "random" data or faults use it so every run, and every failure, reproduces.
+ * "random" data or faults use it so every run, and every failure, reproduces. The same one the
+ * conformance kit uses.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../src/sdk/testing/random.ts";
