@@ -204,6 +204,29 @@ describe("resume", () => {
     }
   });
 
+  test("with the prefilter on, batches cut among skipped lines still resume exactly", async () => {
+    const url = `s3://${bucket}/events/2024/01/01/**/*.gz`;
+    const ctx = {
+      prefilter: (text: string) => text.includes('"Order Placed"'),
+      prefilterLiterals: [['"Order Placed"']],
+    };
+    const full = await readSource(s3SourceFor(url, server.endpoint, { batchSize: 4 }), ctx);
+    const placed = keysOfGlob((k) => k.includes("/01/01/"))
+      .flatMap((k) => archive[k]!)
+      .filter((e) => (e as { "detail-type": string })["detail-type"] === "Order Placed");
+    expect(full.values).toEqual(placed);
+    expect(full.batches.some((b) => b.records.length === 0 && (b.prefiltered ?? 0) > 0)).toBe(true);
+    let before = 0;
+    for (const batch of full.batches) {
+      before += batch.records.length;
+      const rest = await readSource(s3SourceFor(url, server.endpoint, { batchSize: 4 }), {
+        ...ctx,
+        resumeFrom: batch.cursor!,
+      });
+      expect(rest.values).toEqual(placed.slice(before));
+    }
+  });
+
   test("a changed object is refused", async () => {
     const changing = uniqueBucketName("s3-changed");
     const client = server.client();
