@@ -63,7 +63,9 @@ export async function* listPrefix(
         }
         return undefined;
       },
+      signal,
     );
+    if (signal.aborted) return;
     for (const entry of page.Contents ?? []) {
       const key = entry.Key;
       if (key === undefined || key.endsWith("/")) continue;

@@ -141,8 +141,12 @@ async function getFrom(
         attempts: S3_ATTEMPTS,
         baseDelayMs: 50,
         maxDelayMs: 5000,
+        // An aborted request is the run stopping, not a failure worth another attempt.
         isRetryable: (error) =>
-          !isRangeEnd(host, error) && explain(error) === undefined && retryableS3Error(host, error, counts),
+          !signal.aborted &&
+          !isRangeEnd(host, error) &&
+          explain(error) === undefined &&
+          retryableS3Error(host, error, counts),
       },
     );
   } catch (error) {

@@ -38,13 +38,16 @@ export async function withRetries<T>(
   what: string,
   request: () => Promise<T>,
   explain?: (error: unknown) => PluginError | undefined,
+  signal?: AbortSignal,
 ): Promise<T> {
   try {
     return await host.retry(() => request(), {
       attempts: S3_ATTEMPTS,
       baseDelayMs: 50,
       maxDelayMs: 5000,
-      isRetryable: (error) => explain?.(error) === undefined && retryableS3Error(host, error, counts),
+      // An aborted request is the run stopping, not a failure worth another attempt.
+      isRetryable: (error) =>
+        signal?.aborted !== true && explain?.(error) === undefined && retryableS3Error(host, error, counts),
     });
   } catch (error) {
     throw explain?.(error) ?? asPluginError(host, error, what);

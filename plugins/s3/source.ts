@@ -383,6 +383,7 @@ export class S3Source implements Source {
         }
         return undefined;
       },
+      signal,
     ).catch((error) => {
       if (missing && optional) return undefined;
       throw asPluginError(this.host, error, name);

@@ -1,0 +1,55 @@
+/** The plugin conformance kit on the `s3` source: an archive of mixed objects, and a DynamoDB export. */
+import { gzipSync } from "node:zlib";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { generateEvents } from "../../scripts/bench/generate-events.ts";
+import { sourceConformance, testHost } from "../../src/sdk/testing/index.ts";
+import { createBucketWith, s3Server, uniqueBucketName } from "../services/s3-server.ts";
+import { ndjson, putObjects, s3SourceFor } from "./support.ts";
+
+const events = [...generateEvents({ count: 300, seed: 9 })];
+
+/** Puts the data once (the first `make` waits for the server and the uploads). */
+const data = (async () => {
+  const server = await s3Server();
+  const bucket = uniqueBucketName("s3-conformance");
+  const client = server.client();
+  await createBucketWith(client, bucket);
+  await putObjects(client, bucket, {
+    "a/1.ndjson.gz": ndjson(events.slice(0, 100)),
+    "a/2.ndjson": ndjson(events.slice(100, 200)),
+    "a/3.json": JSON.stringify(events.slice(200, 300)),
+  });
+  const items = events.slice(0, 120).map((e) => ({ Item: { id: { S: e.id }, t: { S: e.time } } }));
+  const prefix = "exp/AWSDynamoDB/e/";
+  for (const [name, body] of Object.entries({
+    "manifest-summary.json": JSON.stringify({ outputFormat: "DYNAMODB_JSON" }),
+    "manifest-files.json": ["d1", "d2"]
+      .map((d) => JSON.stringify({ dataFileS3Key: `${prefix}data/${d}.json.gz` }))
+      .join("\n"),
+    "data/d1.json.gz": gzipSync(ndjson(items.slice(0, 70))),
+    "data/d2.json.gz": gzipSync(ndjson(items.slice(70))),
+  })) {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: body }));
+  }
+  return { endpoint: server.endpoint, bucket };
+})();
+// Until a test awaits it, a failed start must not be an unhandled rejection.
+data.catch(() => {});
+
+sourceConformance({
+  name: "s3 (gzip, NDJSON and array objects)",
+  records: 300,
+  async make() {
+    const { endpoint, bucket } = await data;
+    return s3SourceFor(`s3://${bucket}/a/`, endpoint, { batchSize: 30 }, testHost());
+  },
+});
+
+sourceConformance({
+  name: "s3 (DynamoDB export)",
+  records: 120,
+  async make() {
+    const { endpoint, bucket } = await data;
+    return s3SourceFor(`s3://${bucket}/exp/AWSDynamoDB/e/`, endpoint, { batchSize: 25 }, testHost());
+  },
+});
