@@ -27,6 +27,7 @@ export const dynamodbTargetSpec: ConfigSpec = {
         "The table's key attributes, each from a JSON path of the event: `{ <attribute>: <path> }`. Must name exactly the " +
         "table's partition key and sort key (checked).",
       example: { pk: "$.detail.userId" },
+      values: { type: "string", description: "A JSON path into the event, such as $.detail.userId." },
     },
     attributes: {
       type: "object",
@@ -34,6 +35,7 @@ export const dynamodbTargetSpec: ConfigSpec = {
         "The item's attributes from JSON paths of the event: `{ <attribute>: <path> }` (a missing value leaves the " +
         "attribute out). Without it the item is the event's `detail` (which must be an object). Key attributes are added.",
       example: { name: "$.detail.name", updatedAt: "$.time" },
+      values: { type: "string", description: "A JSON path into the event, such as $.detail.name." },
     },
     deleteWhen: {
       type: "json",

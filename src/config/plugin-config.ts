@@ -65,13 +65,48 @@ function checkType(key: string, field: ConfigField, value: unknown): string | un
       return Array.isArray(value) && value.every((v) => typeof v === "string")
         ? undefined
         : `"${key}" must be a list of strings, got ${got}`;
-    case "object":
-      return value !== null && typeof value === "object" && !Array.isArray(value)
-        ? undefined
-        : `"${key}" must be an object, got ${got}`;
+    case "object": {
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        return `"${key}" must be an object, got ${got}`;
+      return checkMembers(key, field, value as Record<string, unknown>);
+    }
+    case "array": {
+      if (!Array.isArray(value)) return `"${key}" must be a list, got ${got}`;
+      if (!field.items) return undefined;
+      const problems = value.flatMap((item, i) => checkType(`${key}[${i}]`, field.items!, item) ?? []);
+      return problems.length > 0 ? problems.join("; ") : undefined;
+    }
     case "json":
       return undefined;
   }
+}
+
+/**
+ * The members of an object field: a record with known keys (`fields`: unknown keys refused,
+ * required ones demanded) or a map whose every value follows `values`. Named by their path
+ * (`key.columns.name`), so a typo deep in a mapping is found before any I/O.
+ */
+function checkMembers(key: string, field: ConfigField, value: Record<string, unknown>): string | undefined {
+  const problems: string[] = [];
+  if (field.fields) {
+    const known = Object.keys(field.fields);
+    for (const [name, member] of Object.entries(value)) {
+      const spec = field.fields[name];
+      if (!spec) problems.push(`unknown key "${key}.${name}"${didYouMean(name, known)} (known: ${known.join(", ")})`);
+      else if (member !== undefined) {
+        const problem = checkType(`${key}.${name}`, spec, member);
+        if (problem) problems.push(problem);
+      }
+    }
+    for (const [name, spec] of Object.entries(field.fields))
+      if (spec.required && value[name] === undefined) problems.push(`"${key}.${name}" is required: ${spec.description}`);
+  } else if (field.values) {
+    for (const [name, member] of Object.entries(value)) {
+      const problem = checkType(`${key}.${name}`, field.values, member);
+      if (problem) problems.push(problem);
+    }
+  }
+  return problems.length > 0 ? problems.join("; ") : undefined;
 }
 
 function describe(value: unknown): string {

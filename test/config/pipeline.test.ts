@@ -2,9 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtinPlugins } from "../../plugins/index.ts";
+import { builtinPlugins, builtinPlugins } from "../../plugins/index.ts";
 import { substituteEnv } from "../../src/config/env-substitution.ts";
 import { loadPipelineFile } from "../../src/config/pipeline.ts";
+import { pipelineSchemaWithPlugins } from "../../src/config/plugin-schema.ts";
 import { resolveRun } from "../../src/config/resolve-run.ts";
 import { pipelineSchema } from "../../src/config/schema.ts";
 import { loadRegistry } from "../../src/host/registry.ts";
@@ -99,6 +100,23 @@ describe("pipeline files", () => {
     const published = JSON.parse(
       readFileSync(join(import.meta.dir, "..", "..", "docs", "pipeline.schema.json"), "utf8"),
     );
-    expect(published).toEqual(JSON.parse(JSON.stringify(pipelineSchema)));
+    expect(published).toEqual(JSON.parse(JSON.stringify(pipelineSchemaWithPlugins(builtinPlugins))));
+  });
+
+  test("the schema describes each built-in plugin's options, so an editor refuses a misspelt one", () => {
+    const schema = pipelineSchemaWithPlugins(builtinPlugins) as {
+      properties: { targets: { items: { oneOf: Array<{ anyOf?: Array<Record<string, unknown>> }> } } };
+    };
+    const branches = schema.properties.targets.items.oneOf[1]!.anyOf!;
+    const sqlite = branches.find((b) => b.title === "sqlite") as {
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+    };
+    expect(sqlite.additionalProperties).toBe(false);
+    expect(Object.keys(sqlite.properties)).toContain("columns");
+    expect(Object.keys(sqlite.properties)).not.toContain("colums");
+    expect(Object.keys(sqlite.properties)).toContain("pattern");
+    // Top-level keys the loader accepts are exactly the schema's.
+    expect(Object.keys(pipelineSchema.properties).length).toBeGreaterThan(10);
   });
 });

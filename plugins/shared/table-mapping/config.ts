@@ -108,6 +108,7 @@ export function tableMappingFields(
         "PRIMARY KEY or a UNIQUE index; an event without a key value fails with MissingKey.",
       default: DEFAULT_KEY,
       example: { id: "$.detail.userId" },
+      values: { type: "string", description: "A JSON path into the event, such as $.detail.userId." },
     },
     columns: {
       type: "object",
@@ -116,6 +117,7 @@ export function tableMappingFields(
         `they are, booleans ${booleans}, objects and arrays as JSON text, a missing path as NULL; ` +
         "a number too large for a double (1e400) fails the event with NumberOutOfRange.",
       example: { email: "$.detail.email", updated_at: "$.time" },
+      values: { type: "string", description: "A JSON path into the event, such as $.detail.email." },
     },
     jsonColumn: {
       type: "string",
@@ -138,6 +140,7 @@ export function tableMappingFields(
         `and the JSON column default to ${keyType}, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
         "value is stored quoted).",
       example: { updated_at: "TEXT", age: "INTEGER", tags: JSON_TYPE },
+      values: { type: "string", description: `A column type: ${typeNames.join(", ")}.` },
     },
     createTable: {
       type: "boolean",
