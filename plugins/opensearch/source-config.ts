@@ -67,7 +67,7 @@ export const openSearchSourceSpec: ConfigSpec = withConnectionFields({
       minimum: 1,
       default: 1,
       description:
-        "Read in this many slices of one Point in Time, in parallel, merged back into one order (one page per slice in " +
+        "Read in this many slices of one Point in Time, in parallel, merged back into one order (at most two pages per slice in " +
         "memory). With --shard, each shard reads one slice instead.",
     },
     pushdown: {

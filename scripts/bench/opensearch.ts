@@ -51,7 +51,7 @@ const shards = Number(values.shards);
 let node: OpenSearchNode | undefined;
 let url = values.url;
 if (!url) {
-  node = await startOpenSearchNode(values.version!, { heap: "1g" });
+  node = await startOpenSearchNode(values.version!, { heap: "1g", fastStart: false });
   url = node.url;
   console.log(`OpenSearch ${values.version} started in ${(node.startMs / 1000).toFixed(1)} s at ${url}`);
 }

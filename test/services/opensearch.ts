@@ -88,7 +88,12 @@ export function openSearchNode(version: OpenSearchVersion): Promise<OpenSearchNo
     shared.set(version, node);
   }
   if (!node) {
-    node = startOpenSearchNode(version).catch((error) => {
+    node = startOpenSearchNode(version).then((started) => {
+      // One line per node and process: start-up is most of the OpenSearch tests' time.
+      process.stderr.write(`[opensearch] ${version} started in ${started.startMs} ms on ${started.url}\n`);
+      return started;
+    });
+    node = node.catch((error) => {
       shared.delete(version);
       throw error;
     });
