@@ -121,20 +121,18 @@ export function upsertSql(layout: TableLayout): string {
     );
   }
   const version = names[keys.length + guard.valueIndex]!;
-  const wVersion = `w.${stageColumn(keys.length + guard.valueIndex)}`;
   const guardWhere =
     updates.length === 0 ? "" : ` WHERE t.${version} IS NULL OR t.${version} < EXCLUDED.${version}`;
-  const matches = keys.map((i) => `t.${names[i]} = w.${stageColumn(i)}`).join(" AND ");
-  // All parts of one statement see the snapshot taken before it, so `refused` reads the rows as
-  // they were before the insert: a join on the key's unique index (an anti-join against the
-  // insert's RETURNING would be quadratic: a CTE has no index).
+  const wKeyTuple = `(${keys.map((i) => `w.${stageColumn(i)}`).join(", ")})`;
+  // The refused winners are those the insert did not return. `NOT IN (subquery)` is planned as
+  // a hashed subplan: linear. (A join against the table read it whole when the planner guessed
+  // badly, and an anti-join against RETURNING could be quadratic: CTEs have no statistics.)
   return (
     `WITH w AS (${winners}), ` +
-    `refused AS (SELECT w.g FROM w JOIN ${table} t ON ${matches} WHERE t.${version} IS NOT NULL AND t.${version} >= ${wVersion}), ` +
     `u AS (INSERT INTO ${table} AS t (${insertColumns.join(", ")}) ` +
     `SELECT ${insertValues.join(", ")} FROM w ORDER BY ${wKeys} ` +
-    `ON CONFLICT (${keyNames.join(", ")}) ${conflict}${guardWhere}) ` +
-    "SELECT g FROM refused"
+    `ON CONFLICT (${keyNames.join(", ")}) ${conflict}${guardWhere} RETURNING ${keyNames.map((k) => `t.${k}`).join(", ")}) ` +
+    `SELECT w.g FROM w WHERE ${wKeyTuple} NOT IN (SELECT * FROM u)`
   );
 }
 
