@@ -58,7 +58,7 @@ const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The mapping features PostgreSQL implements. */
 export const POSTGRES_MAPPING_FEATURES = {
   versionGuard: true,
-  defaultKeyType: "text (the whole-event JSON column: jsonb)",
+  defaultTypes: "Columns default to text, the whole-event JSON column to jsonb.",
   booleans: "as boolean",
 } as const;
 

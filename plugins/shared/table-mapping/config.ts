@@ -59,6 +59,11 @@ export interface TableMappingFeatures {
   versionGuard?: boolean;
   /** The type key columns and the JSON column get from createTable when `types` is silent. */
   defaultKeyType?: string;
+  /**
+   * What createTable gives columns `types` leaves out, as one sentence for the `types`
+   * description; overrides the sentence built from {@link defaultKeyType}.
+   */
+  defaultTypes?: string;
   /** How a boolean value is stored, for the `columns` description. @default "as 1/0 where the database has no boolean" */
   booleans?: string;
 }
@@ -71,7 +76,9 @@ export function tableMappingFields(
   typeNames: readonly string[],
   features: TableMappingFeatures = {},
 ): Record<string, ConfigField> {
-  const keyType = features.defaultKeyType ?? "TEXT";
+  const defaultTypes =
+    features.defaultTypes ??
+    `Key columns and the JSON column default to ${features.defaultKeyType ?? "TEXT"}, others are untyped.`;
   const booleans = features.booleans ?? "as 1/0 where the database has no boolean";
   const guard: Record<string, ConfigField> = features.versionGuard
     ? {
@@ -136,8 +143,8 @@ export function tableMappingFields(
     types: {
       type: "object",
       description:
-        `Declared column types for createTable: column → one of ${typeNames.join(", ")}. Key columns ` +
-        `and the JSON column default to ${keyType}, others are untyped. A ${JSON_TYPE} column always stores JSON text (a string ` +
+        `Declared column types for createTable: column → one of ${typeNames.join(", ")}. ${defaultTypes} ` +
+        `A ${JSON_TYPE} column always stores JSON text (a string ` +
         "value is stored quoted).",
       example: { updated_at: "TEXT", age: "INTEGER", tags: JSON_TYPE },
       values: { type: "string", description: `A column type: ${typeNames.join(", ")}.` },
