@@ -141,9 +141,9 @@ const connectionFields: Record<string, ConfigField> = {
       "Connection URL postgres://user:password@host:port/database (libpq query parameters such as " +
       "sslmode are honoured). A secret: it is never printed; in a pipeline file write it from the " +
       "environment (url: $" +
-      "{PG_URL}).",
+      "{env:PG_URL}).",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a pipeline file's ${ENV} substitution, literally
-    example: "postgres://app:${PG_PASSWORD}@db.internal:5432/app",
+    example: "postgres://app:${env:PG_PASSWORD}@db.internal:5432/app",
   },
   schema: {
     type: "string",
@@ -215,7 +215,7 @@ export function postgresConfigSpec(scheme: "postgres" | "postgresql"): ConfigSpe
       [
         "A pipeline file's target: mapped columns, a version guard, deletes as tombstones",
         JSON.stringify({
-          uri: `${scheme}://app:\${PG_PASSWORD}@db:5432/app#users`,
+          uri: `${scheme}://app:\${env:PG_PASSWORD}@db:5432/app#users`,
           key: { id: "$.detail.userId" },
           columns: { email: "$.detail.email", version: "$.detail.version" },
           types: { version: "BIGINT" },

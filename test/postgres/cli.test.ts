@@ -46,7 +46,9 @@ describe("rehydrate run → postgres", () => {
         "source: file:events.ndjson",
         "pattern: { source: [users] }",
         "targets:",
-        `  - uri: ${JSON.stringify(`${server.url}#users`)}`,
+        // The URL (a secret) from the environment, as the docs recommend.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the pipeline file's own ${env:…} syntax
+        "  - uri: ${env:REHYDRATE_TEST_PG_URL}#users",
         `    schema: ${JSON.stringify(schema)}`,
         "    createTable: true",
         "    key: { id: $.detail.userId }",
@@ -56,6 +58,7 @@ describe("rehydrate run → postgres", () => {
         "    deleteWhen: { detail-type: [UserDeleted] }",
       ].join("\n"),
     );
+    process.env.REHYDRATE_TEST_PG_URL = server.url;
     const { code, stdout, stderr } = await runCli([
       "run",
       join(dir, "pipeline.yaml"),
