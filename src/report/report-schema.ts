@@ -190,7 +190,7 @@ const checkpoint = object<CheckpointReport>({
 /** The run report's JSON Schema (draft 2020-12). */
 export const reportSchema: JsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
-  $id: "https://github.com/rehydrate/rehydrate/blob/main/docs/report.schema.json",
+  $id: "https://raw.githubusercontent.com/rehydrate-cli/rehydrate/main/docs/report.schema.json",
   title: "rehydrate run report",
   ...object<RunReport>({
     description: "Written by `rehydrate run --report`; every list is a bounded sample.",
