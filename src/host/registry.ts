@@ -109,8 +109,9 @@ async function importPluginFile(file: string): Promise<Plugin[]> {
     throw new ConfigError(`cannot load plugin: ${(error as Error).message}`, file);
   }
   const exported = module.default;
-  if (exported === undefined)
-    throw new ConfigError("a plugin file must default-export a plugin or a list of plugins", file);
+  // No default export: a helper module next to the plugins (shared code, rehydrate-sdk.ts), not
+  // a plugin. It is skipped; a plugin that forgot its `export default` is not listed.
+  if (exported === undefined) return [];
   const candidates = Array.isArray(exported) ? exported : [exported];
   return candidates.map((candidate, i) => {
     const problems = pluginShapeProblems(candidate);

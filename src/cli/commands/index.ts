@@ -4,6 +4,7 @@ import { HelpCommand } from "./help.ts";
 import { PatternTestCommand } from "./pattern/test.ts";
 import { PatternValidateCommand } from "./pattern/validate.ts";
 import { PluginsDescribeCommand } from "./plugins/describe.ts";
+import { PluginsInitCommand } from "./plugins/init.ts";
 import { PluginsListCommand } from "./plugins/list.ts";
 import { ReportMergeCommand } from "./report/merge.ts";
 import { RunCommand } from "./run.ts";
@@ -18,6 +19,7 @@ export const commands: CommandClass[] = [
   ValidateCommand,
   PluginsListCommand,
   PluginsDescribeCommand,
+  PluginsInitCommand,
   PatternTestCommand,
   PatternValidateCommand,
   ReportMergeCommand,

@@ -80,6 +80,7 @@ export const OPTION_META: Record<string, OptionMeta> = {
   "--endpoint-url": { group: "AWS", placeholder: "<url>" },
   "--plugin-dir": { group: "Plugins", placeholder: "<dir>" },
   "--kind": { group: "Plugins", placeholder: "<source|target>" },
+  "--dir": { group: "Plugins", placeholder: "<dir>", default: "./rehydrate-plugins" },
 };
 
 /** The placeholder for a flag with no entry: `--order-key` → `<order-key>`. */
