@@ -163,6 +163,14 @@ export function renderOverview(cli: CommandList, width: number, style: Styler, v
     }
     out.push("");
   }
+  out.push(style.bold("Examples:"));
+  for (const example of [
+    "rehydrate run pipeline.yaml --dry-run",
+    `rehydrate run -f events.ndjson -p '{"source":["shop"]}' -t stdout:`,
+    "rehydrate plugins describe sqlite",
+  ])
+    out.push(...wrapCommand(example, width).map((line) => line.replace(/^ {4}\$ /, "  $ ")));
+  out.push("");
   out.push(
     ...wrapText(
       "Run `rehydrate help <command>` (or `rehydrate <command> --help`) for its options. Shell completion: `rehydrate completion bash|zsh|fish`. Documentation: docs/cli.md.",
