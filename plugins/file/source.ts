@@ -80,8 +80,8 @@ export class FileSource implements Source {
     const names = inputs.map((input) => input.name);
     // The literal sets let lines be ruled out on raw bytes, before decoding (see byte-prefilter.ts).
     const bytePrefilter =
-      ctx.prefilter !== undefined && ctx.prefilterLiterals !== undefined
-        ? compileBytePrefilter(ctx.prefilterLiterals)
+      ctx.prefilter !== undefined && (ctx.pushdown?.literals ?? ctx.prefilterLiterals) !== undefined
+        ? compileBytePrefilter((ctx.pushdown?.literals ?? ctx.prefilterLiterals)!)
         : undefined;
     for (const [index, input] of inputs.entries()) {
       if (ctx.signal.aborted) return;

@@ -254,6 +254,9 @@ export interface SourceOpenContext {
    */
   prefilter?: (text: string) => boolean;
   /**
+   * @deprecated API 1's name for {@link SelectionPushdown.literals} (`pushdown.literals`), which
+   * sources should read instead; still passed, with the same value, for API 1 sources.
+   *
    * A sound prefilter in a form that can cross a thread boundary, for sources that prefilter in
    * worker threads: a record can match only if, for every inner list, its raw text contains at
    * least one of that list's strings; text containing a backslash always passes (escapes can

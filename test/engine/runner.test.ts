@@ -280,3 +280,54 @@ describe("run control", () => {
     });
   });
 });
+
+describe("order keys", () => {
+  test("events without a value for the order key are counted (and ordered together)", async () => {
+    const log = newRecordingLog();
+    const input = events(20).map((e, i) => (i % 4 === 0 ? { ...e, detail: { n: i } } : e));
+    const report = await runPipeline(
+      planFor(memorySource(input), [recordingTarget({ log })], {
+        orderKey: "detail.orderId",
+        concurrency: 4,
+      }),
+      testIO(),
+    );
+    expect(report.targets[0]!.orderKeyMissing).toBe(5);
+    expect(report.targets[0]!.sent).toBe(20);
+    const { renderHumanSummary } = await import("../../src/report/human-summary.ts");
+    expect(renderHumanSummary(report)).toContain("5 events had no value for the order key detail.orderId");
+  });
+
+  test("a storage target is ordered per row key in parallel lanes by default; delivery targets keep global order", async () => {
+    const store = newRecordingLog();
+    const delivery = newRecordingLog();
+    const storage = recordingTarget({ log: store, maxItems: 2, maxInFlight: 4, latency: () => 3 });
+    const storageTarget = {
+      ...storage,
+      create: async (...args: Parameters<typeof storage.create>) => ({
+        ...(await storage.create(...args)),
+        sameKey: "collapse" as const,
+        rowKey: (event: { detail: unknown }) => String((event.detail as { orderId: string }).orderId),
+      }),
+    };
+    const report = await runPipeline(
+      planFor(memorySource(events(70), { batchSize: 10 }), [
+        storageTarget as never,
+        recordingTarget({ log: delivery, maxItems: 2, maxInFlight: 4, latency: () => 1 }),
+      ]),
+      testIO(),
+    );
+    expect(report.targets[0]).toMatchObject({ order: "row key", lanes: 4, sent: 70 });
+    expect(store.maxConcurrent).toBeGreaterThan(1);
+    expect(report.targets[1]).toMatchObject({ order: "global", lanes: 1, sent: 70 });
+    expect(delivery.maxConcurrent).toBe(1);
+    expect(delivery.delivered).toEqual(ids(70));
+    // Per row key, the store saw its events in read order.
+    const byKey = new Map<string, number[]>();
+    for (const id of store.delivered) {
+      const n = Number(id.slice(1));
+      byKey.set(`o${n % 7}`, [...(byKey.get(`o${n % 7}`) ?? []), n]);
+    }
+    for (const seq of byKey.values()) expect(seq).toEqual([...seq].sort((a, b) => a - b));
+  });
+});
