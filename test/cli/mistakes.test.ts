@@ -279,6 +279,30 @@ describe("AWS conventions", () => {
     expect(sso.stderr).toContain("hint: the AWS SSO session has expired: run `aws sso login --profile dev`");
   });
 
+  test("validate and pattern --rule give the same hints", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config");
+    writeFileSync(config, "[default]\nregion = us-east-1\n");
+    const env = {
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
+      HOME: dir,
+      AWS_PROFILE: "ghost",
+    };
+    const endpoint = ["--endpoint-url", "http://127.0.0.1:9"];
+    const validate = await withAwsEnv(env, () =>
+      runCli(["validate", "--from", "-", "--to", "eventbridge:default", ...endpoint]),
+    );
+    expect(validate.code).toBe(1);
+    expect(validate.stdout).toContain("target eventbridge:default: FAILED");
+    expect(validate.stderr).toContain('hint: there is no AWS profile named "ghost"');
+    const pattern = await withAwsEnv(env, () =>
+      runCli(["pattern", "validate", "--rule", "orders", ...endpoint]),
+    );
+    expect(pattern.code).toBe(2);
+    expect(pattern.stderr).toContain('hint: there is no AWS profile named "ghost"');
+  });
+
   test("--endpoint-url is passed to the SDK as AWS_ENDPOINT_URL", async () => {
     const saved = process.env.AWS_ENDPOINT_URL;
     try {

@@ -1,5 +1,6 @@
 import { Option } from "clipanion";
 import { redactUri } from "../../host/helpers/redact.ts";
+import { awsHint, withoutJsClassNames } from "../help/aws-hints.ts";
 import { PipelineCommand } from "../pipeline-command.ts";
 
 /** `rehydrate validate`: everything `run` checks, without reading an event. */
@@ -89,8 +90,15 @@ export class ValidateCommand extends PipelineCommand {
     for (const { name, result } of results) {
       ok &&= result.ok;
       this.out(`target ${name}: ${result.ok ? "ok" : "FAILED"}`);
-      for (const detail of result.details) this.out(`  ${detail}`);
+      for (const detail of result.details) this.out(`  ${withoutJsClassNames(detail)}`);
     }
+    // One hint for an AWS set-up problem (the same one would repeat for every AWS endpoint).
+    const failures = [sourceCheck, ...results.map((r) => r.result)].filter((c) => !c.ok);
+    const hint = failures
+      .flatMap((c) => c.details)
+      .map((detail) => awsHint(detail, this.context.env, plan.aws.profile))
+      .find((h) => h !== undefined);
+    if (hint) this.err(`hint: ${hint}`);
     return ok ? 0 : 1;
   }
 }

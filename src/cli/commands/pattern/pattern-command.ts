@@ -49,7 +49,14 @@ export abstract class PatternSourceCommand extends BaseCommand {
         );
       return { ok: true, value };
     } catch (error) {
-      if (error instanceof PatternSourceError) return { ok: false, exitCode: this.fail(error.message) };
+      if (error instanceof PatternSourceError) {
+        const { awsHint, withoutJsClassNames } = await import("../../help/aws-hints.ts");
+        const hint = awsHint(error.message, process.env, this.profile);
+        return {
+          ok: false,
+          exitCode: this.fail(`${withoutJsClassNames(error.message)}${hint ? `\n  hint: ${hint}` : ""}`),
+        };
+      }
       throw error;
     }
   }
