@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { estimateFileRecords } from "../../src/cli/commands/estimate-records.ts";
 import { runCommandLine } from "../../src/cli/main.ts";
 import {
   ProgressLine,
@@ -112,6 +113,40 @@ describe("plain lines and the rate", () => {
     off.start();
     off.stop();
     expect(offOut).toEqual([]);
+  });
+});
+
+describe("estimated totals (file sources)", () => {
+  test("an NDJSON file's record count is estimated from its size and its first lines", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rh-estimate-"));
+    const line = (i: number) => JSON.stringify({ id: String(i).padStart(6, "0"), source: "s", detail: {} });
+    writeFileSync(join(dir, "a.ndjson"), `${Array.from({ length: 30_000 }, (_, i) => line(i)).join("\n")}\n`);
+    writeFileSync(join(dir, "b.ndjson"), `${Array.from({ length: 10_000 }, (_, i) => line(i)).join("\n")}\n`);
+    const estimate = estimateFileRecords({ paths: ["*.ndjson"] }, dir)!;
+    expect(Math.abs(estimate - 40_000)).toBeLessThan(400);
+    expect(Math.abs(estimateFileRecords({ paths: [join(dir, "a.ndjson")] }, "/")! - 30_000)).toBeLessThan(
+      300,
+    );
+    for (const paths of [["-"], ["x.ndjson.gz"], ["events.json"], ["missing.ndjson"]])
+      expect(estimateFileRecords({ paths }, dir)).toBeUndefined();
+  });
+
+  test("an estimate is shown with ~, and held under 100% once passed", () => {
+    expect(renderPlain({ ...snapshot, read: 500, total: 1000, estimated: true, rate: 100 })).toContain(
+      "read 500 of ~1,000 (~50%)",
+    );
+    const passed = renderBar({ ...snapshot, read: 1200, total: 1000, estimated: true }, 120, 0);
+    expect(passed).toContain("~99% 1200/~1000");
+    expect(passed).not.toContain("ETA");
+    const counters = { read: () => 250, matched: () => 0, sent: () => 0, failed: () => 0 };
+    const out: string[] = [];
+    const line = new ProgressLine({ write: (t: string) => out.push(t) }, counters, {
+      mode: "plain",
+      intervalMs: 1,
+      estimatedTotal: () => 1000,
+    });
+    line.tick();
+    expect(out[0]).toContain("read 250 of ~1,000 (~25%)");
   });
 });
 

@@ -58,6 +58,14 @@ export class ProgressLine {
     this.drawn = false;
   }
 
+  /** The source's own total, else the CLI's estimate (flagged, shown with `~`). */
+  private total(): { total?: number; estimated?: boolean } {
+    const exact = this.counters.total?.();
+    if (exact !== undefined) return { total: exact };
+    const estimate = this.settings.estimatedTotal?.();
+    return estimate === undefined ? {} : { total: estimate, estimated: true };
+  }
+
   /** One update: a redraw of the bar, or one plain line. Public for tests with a fake clock. */
   tick(): void {
     const at = this.now();
@@ -67,7 +75,7 @@ export class ProgressLine {
       matched: this.counters.matched(),
       sent: this.counters.sent(),
       failed: this.counters.failed(),
-      total: this.counters.total?.(),
+      ...this.total(),
       rate: this.rates.add(at, read),
       elapsedSeconds: (at - this.started) / 1000,
     };

@@ -14,6 +14,8 @@ export interface ProgressSnapshot {
   failed: number;
   /** Records the source will yield in all, when it can tell. */
   total?: number;
+  /** `total` is an estimate: shown with `~`, and never past 99% until the end. */
+  estimated?: boolean;
   /** Events per second over the last few seconds. */
   rate: number;
   elapsedSeconds: number;
@@ -30,13 +32,17 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
 export function renderBar(s: ProgressSnapshot, columns: number, frame: number, unicode = true): string {
   const max = Math.max(10, columns - 1);
   const known = s.total !== undefined && s.total > 0;
-  const fraction = known ? Math.min(1, s.read / s.total!) : 0;
-  const eta = known && s.rate > 0 ? duration((s.total! - s.read) / s.rate) : undefined;
+  const fraction = known ? progressFraction(s) : 0;
+  const about = s.estimated ? "~" : "";
+  const eta =
+    known && s.rate > 0 && s.read < s.total!
+      ? `${about}${duration((s.total! - s.read) / s.rate)}`
+      : undefined;
   const counts = [`matched ${compact(s.matched)}`, `sent ${compact(s.sent)}`, `failed ${compact(s.failed)}`];
   const shortCounts = [`m ${compact(s.matched)}`, `s ${compact(s.sent)}`, `f ${compact(s.failed)}`];
   const rate = `${compact(s.rate)}/s`;
   const head = known
-    ? `${Math.floor(fraction * 100)}% ${compact(s.read)}/${compact(s.total!)}`
+    ? `${about}${Math.floor(fraction * 100)}% ${compact(s.read)}/${about}${compact(s.total!)}`
     : `${unicode ? SPINNER[frame % SPINNER.length] : "-\\|/"[frame % 4]} read ${compact(s.read)}`;
   const tails = [
     [rate, eta ? `ETA ${eta}` : `${duration(s.elapsedSeconds)}`, ...counts],
@@ -67,16 +73,24 @@ export function renderBar(s: ProgressSnapshot, columns: number, frame: number, u
   return head.slice(0, max);
 }
 
+/** Read ÷ total, held under 100% while an estimate has been passed (the run is not over). */
+function progressFraction(s: ProgressSnapshot): number {
+  const fraction = s.read / s.total!;
+  return s.estimated ? Math.min(0.99, fraction) : Math.min(1, fraction);
+}
+
 /** The line written every interval in plain mode (logs and CI): full numbers, no escapes. */
 export function renderPlain(s: ProgressSnapshot): string {
+  const about = s.estimated ? "~" : "";
   const parts = [
-    `read ${full(s.read)}${s.total ? ` of ${full(s.total)} (${Math.floor((s.read / s.total) * 100)}%)` : ""}`,
+    `read ${full(s.read)}${s.total ? ` of ${about}${full(s.total)} (${about}${Math.floor(progressFraction(s) * 100)}%)` : ""}`,
     `matched ${full(s.matched)}`,
     `sent ${full(s.sent)}`,
     `failed ${full(s.failed)}`,
     `${full(s.rate)} events/s`,
     `elapsed ${duration(s.elapsedSeconds)}`,
   ];
-  if (s.total && s.rate > 0) parts.push(`ETA ${duration((s.total - s.read) / s.rate)}`);
+  if (s.total && s.rate > 0 && s.read < s.total)
+    parts.push(`ETA ${about}${duration((s.total - s.read) / s.rate)}`);
   return `progress: ${parts.join(" · ")}`;
 }

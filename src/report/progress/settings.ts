@@ -24,6 +24,11 @@ export interface ProgressSettings {
   columns?: () => number;
   /** Whether the bar may use Unicode block and spinner characters. @default true */
   unicode?: boolean;
+  /**
+   * Records the source will read in all, when the CLI can estimate it (the engine's counters
+   * have no total until sources can report one). Shown with `~`.
+   */
+  estimatedTotal?: () => number | undefined;
 }
 
 /** Plain lines come every 15 s by default: often enough for CI "no output" timeouts (≥ 10 min). */
