@@ -39,7 +39,11 @@ export interface DynamoDbFaultProxy {
 /** Starts the proxy on 127.0.0.1 (free port) in front of `upstream`. */
 export function startDynamoDbFaultProxy(
   upstream: string,
-  options: Partial<FaultRates> & { seed?: number } = {},
+  options: Partial<FaultRates> & {
+    seed?: number;
+    /** Added to every request, as a round trip to a real region would (benchmarks). @default 0 */
+    latencyMs?: number;
+  } = {},
 ): DynamoDbFaultProxy {
   const rates: FaultRates = {
     throttleRate: options.throttleRate ?? 0,
@@ -53,6 +57,7 @@ export function startDynamoDbFaultProxy(
     async fetch(request) {
       const target = request.headers.get("x-amz-target") ?? "";
       const body = await request.text();
+      if (options.latencyMs) await Bun.sleep(options.latencyMs);
       if (!target.endsWith(".BatchWriteItem")) return forward(request, body);
       counts.batchRequests++;
       const input = JSON.parse(body) as { RequestItems: Record<string, unknown[]> };
