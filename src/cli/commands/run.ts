@@ -110,6 +110,7 @@ export class RunCommand extends PipelineCommand {
     ]);
     let reportTarget: string | undefined;
     let reportFormat: (typeof output.REPORT_FORMATS)[number] = "json";
+    let estimatedTotal: number | undefined;
     let plan: Awaited<ReturnType<typeof resolveRun>>;
     try {
       if (this.endpointUrl !== undefined) process.env.AWS_ENDPOINT_URL = this.endpointUrl;
@@ -138,6 +139,7 @@ export class RunCommand extends PipelineCommand {
         intervalMs: parseSeconds(this.progressInterval, this.context.env.REHYDRATE_PROGRESS_INTERVAL),
         columns: () => stderr.columns ?? Number(this.context.env.COLUMNS || 80),
         unicode: this.context.env.TERM !== "linux",
+        estimatedTotal: () => estimatedTotal,
       });
       spec.progress = progress !== "off";
       const registry = await this.loadPlugins(spec);
@@ -146,6 +148,11 @@ export class RunCommand extends PipelineCommand {
         prefilter: this.prefilter,
         progress: progress !== "off",
       });
+      // Sources report no totals yet; for plain NDJSON files the CLI estimates one (docs/cli.md).
+      if (progress !== "off" && plan.source.registered.plugin.name === "file") {
+        const { estimateFileRecords } = await import("./estimate-records.ts");
+        estimatedTotal = estimateFileRecords(plan.source.config, plan.source.baseDir);
+      }
       const { attachCheckpoint } = await import("../../engine/checkpoint/run-checkpoint.ts");
       const { identityOfPlan, targetPatternsOf } = await import("../../config/run-identity.ts");
       await attachCheckpoint(plan, spec.checkpoint, identityOfPlan(plan, targetPatternsOf(spec.targets)));
