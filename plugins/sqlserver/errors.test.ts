@@ -55,3 +55,21 @@ describe("classifySqlServerError", () => {
     expect(classifySqlServerError("weird")).toMatchObject({ kind: "fatal" });
   });
 });
+
+describe("wrapped errors", () => {
+  test("the server's number inside mssql's TransactionError or a bulk error's info decides", () => {
+    const wrapped = Object.assign(new Error("Database is not currently available"), {
+      name: "TransactionError",
+      code: "EREQUEST",
+      originalError: Object.assign(new Error("Database is not currently available"), { number: 40613 }),
+    });
+    expect(classifySqlServerError(wrapped)).toMatchObject({ kind: "retryable", code: "MSSQL_40613" });
+    const bulk = Object.assign(new Error("deadlocked"), {
+      code: "EREQUEST",
+      originalError: Object.assign(new Error("deadlocked"), {
+        info: { number: 1205, message: "deadlocked" },
+      }),
+    });
+    expect(classifySqlServerError(bulk)).toMatchObject({ kind: "retryable", code: "MSSQL_1205" });
+  });
+});

@@ -57,14 +57,22 @@ interface DriverError {
   class?: number;
   precedingErrors?: DriverError[];
   originalError?: DriverError;
+  info?: DriverError;
 }
 
 /** Classifies an error thrown by an `mssql` request, transaction or pool. */
 export function classifySqlServerError(error: unknown): ClassifiedSqlServerError {
   const top = (error ?? {}) as DriverError;
-  const all = [...(top.precedingErrors ?? []), top];
-  const specific = all.find((e) => typeof e.number === "number" && !GENERIC_NUMBERS.has(e.number));
-  const chosen = specific ?? top;
+  // mssql wraps tedious's errors (Transaction and bulk errors keep the server's number in
+  // `originalError` or its `info`), so look through the wrappers too.
+  const all = [...(top.precedingErrors ?? []), top].flatMap((e) => [
+    e,
+    e.originalError,
+    e.info,
+    e.originalError?.info,
+  ]);
+  const numbered = all.filter((e): e is DriverError => typeof e?.number === "number" && e.number > 0);
+  const chosen = numbered.find((e) => !GENERIC_NUMBERS.has(e.number!)) ?? numbered[0] ?? top;
   const message = oneLine(chosen.message ?? String(error));
   if (typeof chosen.number === "number" && chosen.number > 0) {
     const number = chosen.number;

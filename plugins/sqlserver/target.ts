@@ -16,6 +16,9 @@ import { type CatalogRows, inspectCatalog, type MappedTable, type TableInspectio
 import { CATALOG_SQL, createTableSql, qualifiedTable } from "./statements.ts";
 import { SqlServerWriter } from "./writer.ts";
 
+/** How long `close` waits for the pool to drain. */
+const CLOSE_TIMEOUT_MS = 5000;
+
 /** Creates the target. Does no I/O: connecting happens in `open` and `check`. */
 export function createSqlServerTarget(
   config: SqlServerTargetConfig,
@@ -60,11 +63,21 @@ export function createSqlServerTarget(
 
   const inspect = async (): Promise<TableInspection> => {
     const connected = await connect();
-    const request = connected.request();
-    request.input("table", mssql!.NVarChar(600), qualifiedTable({ table }));
     let result: Mssql.IResult<unknown>;
     try {
-      result = await request.query(CATALOG_SQL);
+      // A transient error (Azure failover, deadlock on the catalog) should not stop a run at start.
+      result = await host.retry(
+        () => {
+          const request = connected.request();
+          request.input("table", mssql!.NVarChar(600), qualifiedTable({ table }));
+          return request.query(CATALOG_SQL);
+        },
+        {
+          attempts: 4,
+          baseDelayMs: 200,
+          isRetryable: (error) => classifySqlServerError(error).kind === "retryable",
+        },
+      );
     } catch (error) {
       const classified = classifySqlServerError(error);
       throw new PluginError(`cannot read the catalog: ${classified.message} (${classified.code})`, where);
@@ -160,7 +173,16 @@ export function createSqlServerTarget(
       const open = pool;
       pool = undefined;
       connecting = undefined;
-      await open?.close().catch(() => {});
+      // Closing waits for borrowed connections; a driver that leaked one must not hang shutdown.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          host.log.debug("the connection pool did not close within 5 s; leaving it to process exit");
+          resolve();
+        }, CLOSE_TIMEOUT_MS);
+      });
+      await Promise.race([open?.close().catch(() => {}), gaveUp]);
+      clearTimeout(timer);
     },
   };
 }

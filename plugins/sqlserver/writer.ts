@@ -202,7 +202,12 @@ export class SqlServerWriter {
 
   async #mergeWithBulk(rows: readonly StagedRow[], signal?: AbortSignal): Promise<MergeOutcome> {
     const transaction = new this.mssql.Transaction(this.pool);
-    await transaction.begin();
+    try {
+      await transaction.begin();
+    } catch (error) {
+      releaseAfterFailedBegin(this.pool, transaction);
+      throw error;
+    }
     try {
       const create = new this.mssql.Request(transaction);
       await withCancel(create, signal, () =>
@@ -244,6 +249,25 @@ export class SqlServerWriter {
       }${skipped.length > 0 ? `, ${skipped.length} older (skipped)` : ""}`,
     );
     return { counts, skipped };
+  }
+}
+
+/**
+ * mssql 12.7 keeps the connection a Transaction acquired when `begin()` fails (its callback
+ * never releases it), so the pool can never drain and `close()` waits forever (seen with the
+ * TDS fake: an error, a timeout or a cut on the begin request). Hand it back; the pool's
+ * validation discards it if it is broken.
+ */
+function releaseAfterFailedBegin(pool: Mssql.ConnectionPool, transaction: Mssql.Transaction): void {
+  const held = transaction as unknown as { _acquiredConnection?: unknown; _acquiredConfig?: unknown };
+  const connection = held._acquiredConnection;
+  if (connection === undefined || connection === null) return;
+  held._acquiredConnection = null;
+  held._acquiredConfig = null;
+  try {
+    (pool as unknown as { release(connection: unknown): void }).release(connection);
+  } catch {
+    // Already released or the pool is closing: nothing left to hand back.
   }
 }
 

@@ -124,6 +124,8 @@ export interface TdsFake {
    * statement, Azure 40613, `{kind: "silence"}` (a timeout) or `{kind: "cut"}` (a lost connection).
    */
   failStatement(n: number, response: TdsResponse): void;
+  /** Forgets the faults not yet triggered. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,9 @@ const DONE_ATTN = 0x20;
 
 /** Latin1_General_CI_AS, LCID 1033: what a default SQL Server sends in collations. */
 const COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]);
+
+/** `TDS_FAKE_TRACE=1` prints every message in and out (for debugging the fake). */
+const trace = process.env.TDS_FAKE_TRACE ? (line: string) => console.error(`tds-fake ${line}`) : undefined;
 
 /** Starts a fake on a free loopback port. */
 export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFake> {
@@ -174,6 +179,9 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
     failStatement: (n, response) => {
       injections.push({ remaining: n, response });
     },
+    clearFaults: () => {
+      injections.length = 0;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -184,6 +192,8 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
     accepted++;
     const connection = accepted;
     sockets.add(socket);
+    // Answers go out at once: with Nagle's algorithm, small answers wait for delayed ACKs.
+    socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
     let buffered = Buffer.alloc(0);
@@ -193,10 +203,12 @@ export async function startTdsFake(options: TdsFakeOptions = {}): Promise<TdsFak
     let transactionCounter = 0;
 
     const send = (type: number, payload: Buffer) => {
+      if (trace) trace(`#${connection} ← ${payload.length} bytes${socket.destroyed ? " (socket gone)" : ""}`);
       if (!socket.destroyed) socket.write(packets(type, payload));
     };
 
     const handleMessage = async (type: number, payload: Buffer) => {
+      if (trace) trace(`#${connection} → type 0x${type.toString(16)} ${payload.length} bytes`);
       if (type === PACKET.PRELOGIN) return send(PACKET.TABULAR_RESULT, preloginResponse());
       if (type === PACKET.LOGIN7) {
         logins++;

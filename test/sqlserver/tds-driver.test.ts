@@ -399,6 +399,28 @@ describe("failures", () => {
     expect(await t.write(batch)).toEqual({ failures: [] });
   });
 
+  test("a failed transaction begin (error, timeout, cut) does not keep the connection: the pool still closes", async () => {
+    for (const fault of [
+      { kind: "error", error: { number: 40613, message: "not available" } },
+      { kind: "silence" },
+      { kind: "cut" },
+    ] as const) {
+      fake.handler = tableHandler(
+        () => USERS,
+        () => mergeAnswer({ INSERT: 1 }),
+      );
+      const t = fakeTarget(fake.port, { stage: "bulk", requestTimeoutMs: 250 });
+      await t.open!();
+      fake.failStatement(1, fault);
+      const result = await t.write(envelopes([userEvent("u1")]));
+      expect(result.failures).toEqual([expect.objectContaining({ index: 0, retryable: true })]);
+      expect(await t.write(envelopes([userEvent("u1")]))).toEqual({ failures: [] });
+      const started = Date.now();
+      await t.close!();
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+
   test("Azure transient errors are retryable; 40501 (service busy) counts as throttled", async () => {
     for (const [number, throttled] of [
       [40613, false],
@@ -564,5 +586,18 @@ describe("lanes", () => {
     expect(t.rowKey!(userEvent(42))).toBe(t.rowKey!(userEvent("42")));
     expect(t.rowKey!(userEvent("bob"))).not.toBe(t.rowKey!(userEvent("alice")));
     expect(t.rowKey!(userEvent(undefined))).toBeUndefined();
+  });
+});
+
+describe("transient errors at start", () => {
+  test("the catalog read is retried after a transient error (Azure 40613), not fatal", async () => {
+    fake.handler = tableHandler(() => USERS);
+    fake.failStatement(1, {
+      kind: "error",
+      error: { number: 40613, message: "Database is not currently available" },
+    });
+    const t = target();
+    expect((await t.check()).ok).toBe(true);
+    expect(fake.requests.filter(isCatalog)).toHaveLength(2);
   });
 });
