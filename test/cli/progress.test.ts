@@ -222,6 +222,27 @@ describe.if(hasScript)("on a real pseudo-terminal", () => {
     expect(out).toMatch(/\r\u001b\[2Krehydrate run completed/);
   });
 
+  test("a plain NDJSON file source gets a percent and an ETA (an estimate, with ~)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
+    const input = join(dir, "big.ndjson");
+    const line = (i: number) =>
+      JSON.stringify({ id: `${i}`, source: "s", "detail-type": "A", detail: { n: i } });
+    writeFileSync(input, `${Array.from({ length: 300_000 }, (_, i) => line(i)).join("\n")}\n`);
+    const out = runInPty(
+      `bun src/cli/main.ts run --from ${input} --to file:${join(dir, "out.ndjson")}`,
+      100,
+      {
+        CI: "",
+        GITHUB_ACTIONS: "",
+      },
+    );
+    const bars = out.split("\r\u001b[2K").map((r) => r.split(/\r|\n/)[0]!);
+    expect(
+      bars.some((b) => /^\[[█░]+\] ~\d+% [\d.k]+\/~[\d.]+[kM] · [\d.k]+\/s · ETA ~\d+s · matched/.test(b)),
+    ).toBe(true);
+    for (const bar of bars) expect(bar.length).toBeLessThanOrEqual(99);
+  });
+
   test("with CI set, the same terminal gets plain lines every --progress-interval instead", () => {
     const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
     const feeder = slowFeeder(dir, 2.5);
