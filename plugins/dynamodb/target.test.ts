@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { driveTarget } from "../../src/sdk/testing/index.ts";
 import { startDynamoDbFaultProxy } from "../../test/services/dynamodb-fault-proxy.ts";
 import {
   createTable,
@@ -10,7 +11,7 @@ import {
   useLocalAwsEnv,
 } from "../../test/services/dynamodb-local.ts";
 import { itemToJson } from "./attribute-values.ts";
-import { envelopes, event, scanAll, seeded, targetFor, writeLikeEngine } from "./test-support.ts";
+import { envelopes, event, scanAll, seeded, targetFor } from "./test-support.ts";
 
 let local: DynamoDbLocal;
 let client: DynamoDBClient;
@@ -161,13 +162,14 @@ describe("version guard", () => {
         event(`${userId}${version}`, "UserUpdated", { userId, version, name: `${userId}-v${version}` }),
       ),
     );
-    const first = await writeLikeEngine(targetFor(config), envelopes(all));
-    expect(first).toEqual({ delivered: 10, failed: [], retriesByCode: {} });
+    const first = await driveTarget(targetFor(config), envelopes(all));
+    expect(first.counters).toMatchObject({ sent: 10, skipped: 0, failed: 0, retried: 0 });
     const after = await state(table);
     expect(after.a).toEqual({ pk: "a", userId: "a", version: 5, name: "a-v5" });
     // Re-run the first three versions (an overlapping run): nothing changes, nothing fails.
-    const again = await writeLikeEngine(targetFor(config), envelopes(all.slice(0, 6)));
-    expect(again).toEqual({ delivered: 6, failed: [], retriesByCode: {} });
+    const again = await driveTarget(targetFor(config), envelopes(all.slice(0, 6)));
+    // Older (or equal) versions are refused by the guard: skipped, not sent, not failed.
+    expect(again.counters).toMatchObject({ sent: 0, skipped: 6, failed: 0, retried: 0 });
     expect(await state(table)).toEqual(after);
     // In one batch, out of order: the highest version wins, as one-by-one application would leave.
     const mixed = await targetFor(config).write(
@@ -238,17 +240,19 @@ describe("under injected failures", () => {
     });
     try {
       const target = targetFor({ table, key: { pk: "$.detail.userId" }, endpoint: proxy.endpoint });
-      // 40 keys, each updated 15 times; batches of 25 hold distinct keys mostly, so the count of
-      // retried items equals what the proxy injected.
+      // 40 keys, each updated 15 times, in global order: batches of 25 consecutive events hold
+      // distinct keys, so the count of retried items equals what the proxy injected.
       const next = seeded(3);
       const all = Array.from({ length: 600 }, (_, i) =>
         event(`e${i}`, "UserUpdated", { userId: `u${i % 40}`, seq: i, noise: Math.floor(next() * 1000) }),
       );
-      const totals = await writeLikeEngine(target, envelopes(all));
-      expect(totals.failed).toEqual([]);
-      expect(totals.delivered).toBe(600);
-      expect(totals.retriesByCode.UnprocessedItems).toBe(proxy.counts.unprocessedItems);
-      expect(totals.retriesByCode.ProvisionedThroughputExceededException).toBe(proxy.counts.throttledItems);
+      const { counters } = await driveTarget(target, envelopes(all), {
+        order: { kind: "global" },
+        retry: { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 5 },
+      });
+      expect(counters).toMatchObject({ failed: 0, sent: 600 });
+      expect(counters.retried).toBe(proxy.counts.unprocessedItems + proxy.counts.throttledItems);
+      expect(counters.throttled).toBe(counters.retried);
       expect(proxy.counts.throttledRequests).toBeGreaterThan(0);
       expect(proxy.counts.unprocessedItems).toBeGreaterThan(0);
       // The last event of every key is what is stored (nothing older overtook it).
