@@ -76,7 +76,10 @@ export class TableModel {
 
   #stageOf(connection: number): StagedRow[] {
     let rows = this.#staged.get(connection);
-    if (rows === undefined) this.#staged.set(connection, (rows = []));
+    if (rows === undefined) {
+      rows = [];
+      this.#staged.set(connection, rows);
+    }
     return rows;
   }
 
