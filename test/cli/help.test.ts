@@ -186,11 +186,50 @@ describe("rehydrate completion", () => {
     expect(zsh).toContain("bashcompinit");
     const fish = (await runCli(["completion", "fish"])).stdout;
     expect(fish).toMatch(
-      /-n 'test "\(__rehydrate_path\)" = ""' -a 'run validate plugins pattern [a-z ]*help completion'/,
+      /-n 'test \(__rehydrate_path\) = "path:"' -a 'run validate plugins pattern [a-z ]*help completion'/,
     );
-    expect(fish).toContain(`-n 'test "(__rehydrate_path)" = "run"' -l from -r -F`);
+    expect(fish).toContain(`-n 'test (__rehydrate_path) = "path:run"' -l from -r -F`);
     expect(fish).toContain(`-l progress -x -a 'auto bar plain off'`);
-    // bash -n cannot check fish, but the zsh script is bash-compatible shell apart from the header.
-    expect(Bun.spawnSync(["bash", "-n", "-c", zsh.replace(/^autoload.*$/m, "")]).exitCode).toBe(0);
+    // The zsh script is bash-compatible shell apart from its zsh-only set-up lines.
+    expect(
+      Bun.spawnSync(["bash", "-n", "-c", zsh.replace(/^.*(compinit|bashcompinit).*$/gm, "")]).exitCode,
+    ).toBe(0);
   });
+
+  test.if(Bun.which("fish") !== null)(
+    "fish: completes commands, subcommands, flags and values in a real fish",
+    async () => {
+      const script = (await runCli(["completion", "fish"])).stdout;
+      const complete = (line: string) => {
+        const result = Bun.spawnSync([
+          "fish",
+          "--no-config",
+          "-c",
+          `${script}\ncomplete -C ${JSON.stringify(line)}`,
+        ]);
+        expect(result.stderr.toString()).toBe("");
+        return result.stdout
+          .toString()
+          .trim()
+          .split("\n")
+          .map((l) => l.split("\t")[0]);
+      };
+      expect(complete("rehydrate ru")).toEqual(["run"]);
+      expect(complete("rehydrate plugins d")).toEqual(["describe"]);
+      expect(complete("rehydrate run --fr")).toEqual(["--from"]);
+      expect(complete("rehydrate run --progress ")).toEqual(["auto", "bar", "off", "plain"]);
+      expect(complete("rehydrate pattern test --ev")).toEqual(["--event", "--events"]);
+      expect(complete("rehydrate completion ")).toEqual(["bash", "fish", "zsh"]);
+    },
+  );
+
+  test.if(Bun.which("zsh") !== null)(
+    "zsh: the script loads in a plain zsh and registers the completion",
+    async () => {
+      const script = (await runCli(["completion", "zsh"])).stdout;
+      const result = Bun.spawnSync(["zsh", "-f", "-c", `${script}\nprint -r -- \${_comps[rehydrate]}`]);
+      expect(result.stderr.toString()).toBe("");
+      expect(result.stdout.toString().trim()).toBe("_bash_complete -o default -F _rehydrate");
+    },
+  );
 });

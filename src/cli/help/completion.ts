@@ -64,7 +64,7 @@ export function completionScript(shell: CompletionShell, cli: CommandList): stri
   const bash = bashFunction(commands, next);
   if (shell === "bash")
     return `# rehydrate completion for bash: eval "$(rehydrate completion bash)"\n${bash}complete -o default -F _rehydrate rehydrate\n`;
-  return `#compdef rehydrate\n# rehydrate completion for zsh: eval "$(rehydrate completion zsh)" (uses bash completion emulation)\nautoload -U +X bashcompinit && bashcompinit\n${bash}complete -o default -F _rehydrate rehydrate\n`;
+  return `#compdef rehydrate\n# rehydrate completion for zsh: eval "$(rehydrate completion zsh)" (uses bash completion emulation)\n(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\nautoload -U +X bashcompinit && bashcompinit\n${bash}complete -o default -F _rehydrate rehydrate\n`;
 }
 
 function bashFunction(commands: CommandFacts[], next: Map<string, Set<string>>): string {
@@ -129,21 +129,24 @@ function fishScript(commands: CommandFacts[], next: Map<string, Set<string>>): s
     "            break",
     "        end",
     "    end",
-    "    string join ' ' $path",
+    // A prefix so the output is one non-empty word even at the top level (an empty command
+    // substitution would leave `test` without an operand).
+    "    set -l joined (string join ' ' $path)",
+    '    echo "path:$joined"',
     "end",
     "complete -c rehydrate -f",
   ];
   for (const [prefix, words] of next) {
     lines.push(
-      `complete -c rehydrate -n 'test "(__rehydrate_path)" = "${prefix}"' -a '${shellWords(words)}'`,
+      `complete -c rehydrate -n 'test (__rehydrate_path) = "path:${prefix}"' -a '${shellWords(words)}'`,
     );
   }
-  lines.push(`complete -c rehydrate -n 'test "(__rehydrate_path)" = "completion"' -a 'bash zsh fish'`);
+  lines.push(`complete -c rehydrate -n 'test (__rehydrate_path) = "path:completion"' -a 'bash zsh fish'`);
   lines.push(
-    `complete -c rehydrate -n 'test "(__rehydrate_path)" = "help"' -a '${shellWords(next.get("") ?? [])}'`,
+    `complete -c rehydrate -n 'test (__rehydrate_path) = "path:help"' -a '${shellWords(next.get("") ?? [])}'`,
   );
   for (const c of commands) {
-    const condition = `-n 'test "(__rehydrate_path)" = "${c.path}"'`;
+    const condition = `-n 'test (__rehydrate_path) = "path:${c.path}"'`;
     for (const flag of c.flags) {
       if (!flag.startsWith("--")) continue;
       const fixed = FIXED_VALUES[flag];
