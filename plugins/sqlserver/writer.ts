@@ -72,7 +72,8 @@ export class SqlServerWriter {
     private readonly mssql: MssqlModule,
     private readonly pool: Mssql.ConnectionPool,
     private readonly mapping: TableMapping,
-    private readonly layout: StageLayout,
+    /** How batches are staged and merged (tests compare statements with it). */
+    readonly layout: StageLayout,
     private readonly options: WriterOptions,
     private readonly host: Pick<Host, "log">,
   ) {}

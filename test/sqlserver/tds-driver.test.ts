@@ -174,7 +174,7 @@ describe("writing", () => {
       "@p0 nvarchar(64), @p1 nvarchar(max), @p2 nvarchar(64), @p3 nvarchar(max), @p4 nvarchar(64), @p5 nvarchar(max)",
     );
     expect(request!.params.map((p) => p.value)).toEqual(["u1", "a@x", "u2", "b@x", "u2", null]);
-    const layout = t.writer!["layout" as keyof typeof t.writer] as never;
+    const layout = t.writer!.layout;
     expect(request!.sql).toBe(
       valuesWriteSql(layout, [
         { seq: 1, delete: false },
@@ -209,7 +209,7 @@ describe("writing", () => {
       "DECLARE @applied TABLE ([action] nvarchar(10) NOT NULL, [seq] int NOT NULL);",
       "TM commit",
     ]);
-    const layout = t.writer!["layout" as keyof typeof t.writer] as never;
+    const layout = t.writer!.layout;
     expect(writes()[1]!.sql).toBe(`SET XACT_ABORT ON;\n${createStageSql(layout)}`);
     expect(writes()[8]!.sql).toBe(mergeSql(layout));
     // All on the connection the transaction holds.
