@@ -61,6 +61,16 @@ describe("connecting", () => {
     expect(message).toContain("127.0.0.1");
   });
 
+  test("encrypt (the default) reaches the driver: a server without TLS is refused, naming the option", async () => {
+    const error = await target({
+      encrypt: undefined,
+      url: `sqlserver://sa:S3cret-pw@127.0.0.1:${fake.port}/app`,
+    }).open!().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PluginError);
+    expect((error as Error).message).toContain("Server did not negotiate encryption");
+    expect((error as Error).message).toContain("EENCRYPT");
+  });
+
   test("check reports a refused login as a failed check, not a crash", async () => {
     fake.loginError = { number: 18456, message: "Login failed for user 'sa'." };
     const result = await target().check();
@@ -548,6 +558,21 @@ describe("failures", () => {
       [0, "Cancelled", true],
       [1, "Cancelled", true],
     ]);
+  });
+});
+
+describe("names", () => {
+  test("a schema and table with brackets, quotes, spaces and semicolons travel quoted, the catalog name as a parameter", async () => {
+    const table = "we]ird; 'name\"";
+    fake.handler = tableHandler(
+      () => USERS,
+      () => mergeAnswer({ INSERT: 1 }),
+    );
+    const t = target({ schema: "my schema", table });
+    expect(await t.write(envelopes([userEvent("u1", { email: "a@x" })]))).toEqual({ failures: [] });
+    const catalog = fake.requests.find(isCatalog)!;
+    expect(catalog.params[0]!.value).toBe(`[my schema].[we]]ird; 'name"]`);
+    expect(merges()[0]!.sql).toContain(`MERGE [my schema].[we]]ird; 'name"] WITH (HOLDLOCK) AS t`);
   });
 });
 
