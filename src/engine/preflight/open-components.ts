@@ -137,9 +137,11 @@ export async function openComponents(
   const inputs: RunFile[] = (source.inputPaths?.() ?? []).map((path) => ({ role: "the source", path }));
   const inputClash = findPathClash([...inputs, ...outputs]);
   if (inputClash) throw new PreflightError(inputClash);
-  if (plan.checkpoint?.resumeFrom !== undefined && source.resumable !== true)
+  // Checked for every checkpointed run, not only resumed ones: a checkpoint the run could never
+  // resume from would only promise what it cannot keep (stdin cannot be read again).
+  if (plan.checkpoint !== undefined && source.resumable !== true)
     throw new PreflightError(
-      `source ${plan.source.name} cannot resume from a checkpoint (it gives no cursors)`,
+      `source ${plan.source.name} cannot be resumed (it gives no cursors): run it without --checkpoint`,
     );
 
   for (const [i, target] of targets.entries()) {
