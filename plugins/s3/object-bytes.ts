@@ -3,7 +3,7 @@
  *
  * GetObject is sent with `If-Match: <ETag>` once the ETag is known, so every byte comes from the
  * same version of the object. When the body stream fails (a reset, a cut connection, a body
- * shorter than its Content-Length), the next request asks for `Range: bytes=<next byte>-`:
+ * shorter than its Content-Length), the next request asks for `Range: bytes=<next byte>-[<end>]`:
  * nothing is read twice or skipped, whatever the readers above have parsed. A changed object
  * (412 Precondition Failed) is refused.
  *
@@ -21,14 +21,16 @@ export interface ObjectToRead {
   key: string;
   /** The ETag the listing (or a checkpoint) saw; reads are refused if the object changed. */
   etag?: string;
-  /** The first byte to read (a resumed cursor into a plain object). @default 0 */
+  /** The first byte to read (a part, or a resumed cursor into a plain object). @default 0 */
   start?: number;
+  /** The byte after the last one to read (a part of the object); the object's end when absent. */
+  end?: number;
 }
 
-/** An opened object: its ETag and its bytes from `start`. */
+/** An opened object (or part): its ETag and its bytes from `start` to `end`. */
 export interface OpenedObject {
   etag: string;
-  /** Bytes from `start` to the end. Iterate once. */
+  /** Bytes from `start` to `end` (or the object's end). Iterate once. */
   bytes: AsyncIterable<Uint8Array>;
 }
 
@@ -45,6 +47,8 @@ export async function openObject(
 ): Promise<OpenedObject> {
   const name = objectName(object.bucket, object.key);
   const start = object.start ?? 0;
+  if (object.end !== undefined && object.end <= start)
+    return { etag: object.etag ?? "", bytes: emptyBytes() };
   const first = await getFrom(client, host, counts, object, object.etag, start, signal);
   if (first === "empty") return { etag: object.etag ?? "", bytes: emptyBytes() };
   const etag = first.ETag ?? object.etag ?? "";
@@ -96,12 +100,13 @@ async function* resumingBody(
       }
       host.log.debug(`${name}: stream broke at byte ${position}, resuming with a ranged GET`);
       await host.sleep(Math.min(5000, 50 * 2 ** failures) * Math.random());
+      if (object.end !== undefined && position >= object.end) return;
       current = await getFrom(client, host, counts, object, object.etag, position, signal);
     }
   }
 }
 
-/** One GetObject from byte `start` (with retries); `"empty"` when nothing is left to read. */
+/** One GetObject from byte `start` to `object.end` (with retries); `"empty"` when nothing is left to read. */
 async function getFrom(
   client: S3Send,
   host: Host,
@@ -133,7 +138,11 @@ async function getFrom(
             Bucket: object.bucket,
             Key: object.key,
             ...(etag ? { IfMatch: etag } : {}),
-            ...(start > 0 ? { Range: `bytes=${start}-` } : {}),
+            ...(object.end !== undefined
+              ? { Range: `bytes=${start}-${object.end - 1}` }
+              : start > 0
+                ? { Range: `bytes=${start}-` }
+                : {}),
           }),
           { abortSignal: signal },
         ),

@@ -66,13 +66,34 @@ interface PlannedObject {
   index: number;
   key: string;
   etag?: string;
+  /** From the listing; unknown for an export's data files. */
+  size?: number;
   /** Where a resumed read starts. */
   resume?: S3Cursor;
 }
 
-/** An object whose GetObject was sent and whose bytes are being fetched ahead. */
+/**
+ * A byte range of an object, fetched by its own ranged GET: objects of known size and ETag are
+ * read in parts, so the parts of one large object download in parallel like several small
+ * objects do (one S3 connection is limited to a share of the bandwidth).
+ */
+interface Part {
+  planned: PlannedObject;
+  start: number;
+  /** Exclusive; absent: to the object's end (size or ETag unknown). */
+  end?: number;
+  /** Whether the part ends the object. */
+  last: boolean;
+}
+
+/** A part whose GetObject was sent and whose bytes are being fetched ahead. */
 interface Started {
   opened: Promise<{ etag: string; prefetch: Prefetch }>;
+}
+
+/** Whether a cursor resumes with a ranged read at its offset (plain NDJSON), not from the start. */
+function resumesAtOffset(cursor: S3Cursor | undefined): cursor is S3Cursor {
+  return cursor !== undefined && !cursor.gzip && cursor.format !== "array";
 }
 
 /** The `s3` source (see the module note). */
@@ -150,26 +171,24 @@ export class S3Source implements Source {
     if (this.client === undefined) await this.open(ctx);
     const resume =
       ctx.resumeFrom === undefined || ctx.resumeFrom === null ? undefined : parseCursor(ctx.resumeFrom);
-    const perObject = Math.max(
+    const partSize = Math.max(
       256 * 1024,
       Math.floor(this.config.readAheadBytes / (this.config.readAhead + 1)),
     );
-    const start = (planned: PlannedObject): Started => {
+    const start = (part: Part): Started => {
       const opened = openObject(
         this.client!,
         this.host,
         this.retries,
         {
           bucket: this.selection.bucket,
-          key: planned.key,
-          ...(planned.etag ? { etag: planned.etag } : {}),
-          // A plain NDJSON object resumes with a ranged GET; a gzipped one is read again from the start.
-          ...(planned.resume && !planned.resume.gzip && planned.resume.format !== "array"
-            ? { start: planned.resume.offset }
-            : {}),
+          key: part.planned.key,
+          ...(part.planned.etag ? { etag: part.planned.etag } : {}),
+          start: part.start,
+          ...(part.end !== undefined ? { end: part.end } : {}),
         },
         ctx.signal,
-      ).then((object) => ({ etag: object.etag, prefetch: new Prefetch(object.bytes, perObject) }));
+      ).then((object) => ({ etag: object.etag, prefetch: new Prefetch(object.bytes, partSize) }));
       // Awaited when its turn comes; until then a failure must not be an unhandled rejection.
       opened.catch(() => {});
       return { opened };
@@ -177,20 +196,69 @@ export class S3Source implements Source {
     const stop = async (started: Started) => {
       await started.opened.then((o) => o.prefetch.cancel()).catch(() => {});
     };
-    for await (const { item, started } of inOrderAhead(
-      this.plan(ctx, resume),
+    const parts = inOrderAhead(
+      this.parts(this.plan(ctx, resume), partSize),
       this.config.readAhead,
       start,
       stop,
-    )) {
-      if (ctx.signal.aborted) return;
-      const { etag, prefetch } = await started.opened;
-      yield* this.readObject(item, etag, prefetch, ctx);
+    )[Symbol.asyncIterator]();
+    try {
+      let next = await parts.next();
+      while (!next.done) {
+        if (ctx.signal.aborted) return;
+        let current = next.value;
+        const { etag } = await current.started.opened;
+        // The object's bytes: its parts one after the other, as the reader asks for them.
+        const bytes = async function* () {
+          for (;;) {
+            const { prefetch } = await current.started.opened;
+            yield* prefetch.bytes();
+            if (current.item.last) return;
+            const following = await parts.next();
+            if (following.done)
+              throw new Error(`internal: the parts of ${current.item.planned.key} ended early`);
+            current = following.value;
+          }
+        };
+        yield* this.readObject(current.item.planned, etag, bytes(), ctx);
+        if (ctx.signal.aborted) return;
+        // The readers read to the end, so this only guards against a part left unread.
+        while (!current.item.last) {
+          const following = await parts.next();
+          if (following.done) break;
+          current = following.value;
+          await stop(current.started);
+        }
+        next = await parts.next();
+      }
+    } finally {
+      await parts.return?.(undefined);
     }
     this.host.log.debug(
       `s3: ${this.retries.throttled} throttled and ${this.retries.transient} other retried requests, ` +
         `${this.skippedByDate} objects skipped by date`,
     );
+  }
+
+  /** Cuts each object into parts of `partSize` bytes (see {@link Part}). */
+  private async *parts(objects: AsyncIterable<PlannedObject>, partSize: number): AsyncGenerator<Part> {
+    for await (const planned of objects) {
+      const from = resumesAtOffset(planned.resume) ? planned.resume.offset : 0;
+      const size = planned.size;
+      // Without a size and an ETag, parts could come from different versions: one GET.
+      if (size === undefined || !planned.etag) {
+        yield { planned, start: from, last: true };
+        continue;
+      }
+      if (from >= size) {
+        yield { planned, start: from, end: from, last: true };
+        continue;
+      }
+      for (let start = from; start < size; start += partSize) {
+        const end = Math.min(size, start + partSize);
+        yield { planned, start, end, last: end >= size };
+      }
+    }
   }
 
   /** The objects to read, in key order: this shard's, from the resume cursor on, inside the date range. */
@@ -221,7 +289,7 @@ export class S3Source implements Source {
           );
         }
         if (resume!.done) continue;
-        yield { index, key: object.key, etag: resume!.etag, resume: resume! };
+        yield { index, key: object.key, etag: resume!.etag, resume: resume!, ...sizeOf(object) };
         continue;
       }
       if (skipByDate) {
@@ -231,7 +299,7 @@ export class S3Source implements Source {
           continue;
         }
       }
-      yield { index, key: object.key, ...(object.etag ? { etag: object.etag } : {}) };
+      yield { index, key: object.key, ...(object.etag ? { etag: object.etag } : {}), ...sizeOf(object) };
     }
     if (!reachedCursor) {
       throw new PluginError(
@@ -242,7 +310,7 @@ export class S3Source implements Source {
   }
 
   /** The listing, or an export's data files (their ETags come with GetObject). */
-  private listed(signal: AbortSignal): AsyncIterable<Pick<ListedObject, "key"> & { etag?: string }> {
+  private listed(signal: AbortSignal): AsyncIterable<Pick<ListedObject, "key"> & Partial<ListedObject>> {
     if (this.exportKeys !== undefined) {
       const keys = this.exportKeys;
       return (async function* () {
@@ -263,13 +331,13 @@ export class S3Source implements Source {
   private async *readObject(
     planned: PlannedObject,
     etag: string,
-    prefetch: Prefetch,
+    objectBytes: AsyncIterable<Uint8Array>,
     ctx: SourceOpenContext,
   ): AsyncGenerator<SourceBatch> {
     const name = objectName(this.selection.bucket, planned.key);
     const resume = planned.resume;
-    const ranged = resume !== undefined && !resume.gzip && resume.format !== "array";
-    const { gzip, bytes } = await detectGzip(prefetch.bytes(), planned.key, resume);
+    const ranged = resumesAtOffset(resume);
+    const { gzip, bytes } = await detectGzip(objectBytes, planned.key, resume);
     let data = gzip ? gunzip(bytes, name) : bytes;
     // A resumed gzipped object: the records before the cursor are decompressed again and dropped.
     if (resume && gzip && resume.format !== "array") data = dropBytes(data, resume.offset);
@@ -349,8 +417,8 @@ export class S3Source implements Source {
         yield* this.emit(pending, items);
       }
     } finally {
+      // Closing the chain closes the parts' prefetches (their HTTP streams).
       await sniffed.close();
-      await prefetch.cancel();
     }
   }
 
@@ -400,6 +468,10 @@ function exportFolderPrefix(selection: S3Selection): string | undefined {
     return key.slice(0, key.length - EXPORT_SUMMARY.length);
   if (key === "" || key.endsWith("/")) return key;
   return `${key}/`;
+}
+
+function sizeOf(object: Partial<ListedObject>): { size?: number } {
+  return object.size !== undefined && object.etag ? { size: object.size } : {};
 }
 
 function timeOf(value: string | undefined, what: string): number | undefined {
