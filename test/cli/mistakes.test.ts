@@ -1,13 +1,15 @@
 /** No silent mistakes: bare plugin names, did-you-mean everywhere, every unknown key at once, --set. */
 import { Database } from "bun:sqlite";
-import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { awsHint } from "../../src/cli/help/aws-hints.ts";
 import { applyAwsConventions } from "../../src/cli/main.ts";
 import { closest, editDistance } from "../../src/cli/suggest.ts";
 import { runCli } from "../support/cli.ts";
+import { removeTempDirs, tempDir } from "./temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const event = (i: number) =>
   JSON.stringify({
@@ -16,10 +18,6 @@ const event = (i: number) =>
     "detail-type": "Order Placed",
     detail: { orderId: `o${i}` },
   });
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "rh-mistakes-"));
-}
 
 /** Runs in `dir` (relative paths of flags resolve against the working directory). */
 async function inDir<T>(dir: string, body: () => Promise<T>): Promise<T> {
@@ -43,7 +41,7 @@ describe("suggestions", () => {
 
 describe("bare plugin names and schemes", () => {
   test("--to stdout (colon forgotten) is an error with the fix, and writes no file named stdout", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const { code, stdout, stderr } = await inDir(dir, () =>
       runCli(["run", "--from", "-", "--to", "stdout"], event(1)),
     );
@@ -65,7 +63,7 @@ describe("bare plugin names and schemes", () => {
   });
 
   test("file:stdout still writes a file named stdout", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const { code } = await inDir(dir, () => runCli(["run", "--from", "-", "--to", "file:stdout"], event(1)));
     expect(code).toBe(0);
     expect(existsSync(join(dir, "stdout"))).toBe(true);
@@ -94,7 +92,7 @@ describe("bare plugin names and schemes", () => {
 
 describe("pipeline files", () => {
   test("every unknown key is reported at once, with file:line:column and a suggestion", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const file = join(dir, "pipeline.yaml");
     writeFileSync(
       file,
@@ -119,7 +117,7 @@ describe("pipeline files", () => {
   });
 
   test("JSON pipeline files get positions too", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const file = join(dir, "p.json");
     writeFileSync(file, '{\n  "source": "-",\n  "tragets": ["stdout:"]\n}\n');
     const { stderr } = await runCli(["validate", file]);
@@ -127,7 +125,7 @@ describe("pipeline files", () => {
   });
 
   test("a plugin option key typo is suggested", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const file = join(dir, "p.yaml");
     writeFileSync(file, 'source: "-"\ntargets:\n  - uri: "sqlite:out.db#orders"\n    createTabel: true\n');
     const { code, stderr } = await runCli(["validate", file]);
@@ -136,7 +134,7 @@ describe("pipeline files", () => {
   });
 
   test("`- uri: stdout:` is explained, not just 'Nested mappings are not allowed'", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const file = join(dir, "p.yaml");
     writeFileSync(file, "source: events.ndjson\ntargets:\n  - uri: stdout:\n");
     const { code, stderr } = await runCli(["run", file]);
@@ -148,7 +146,7 @@ describe("pipeline files", () => {
 
 describe("plugin options from the command line", () => {
   test("--set createTable=true creates a SQLite database and table without a pipeline file", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const db = join(dir, "orders.db");
     const input = [1, 2, 3].map(event).join("\n");
     const { code, stderr } = await runCli(
@@ -246,7 +244,7 @@ describe("AWS conventions", () => {
   }
 
   test("through the CLI: no region, an unknown profile and an expired SSO session each get their hint, exit 2", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const config = join(dir, "config");
     writeFileSync(
       config,
@@ -280,7 +278,7 @@ describe("AWS conventions", () => {
   });
 
   test("validate and pattern --rule give the same hints", async () => {
-    const dir = tempDir();
+    const dir = tempDir("mistakes");
     const config = join(dir, "config");
     writeFileSync(config, "[default]\nregion = us-east-1\n");
     const env = {

@@ -46,3 +46,8 @@ test("a source and a target skeleton run together, and typecheck with the SDK be
   expect(tsc.stdout + tsc.stderr).toBe("");
   expect(tsc.status).toBe(0);
 }, 60_000);
+
+test("the SDK text plugins init writes is the current SDK (run scripts/gen-sdk-text.ts after changing it)", async () => {
+  const { SDK_SOURCE } = await import("../../src/sdk/sdk-text.generated.ts");
+  expect(SDK_SOURCE).toBe(readFileSync(resolve(import.meta.dir, "../../src/sdk/index.ts"), "utf8"));
+});

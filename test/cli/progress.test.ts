@@ -1,7 +1,6 @@
 /** Progress people and CI can read: the bar on a terminal, plain lines in logs, the modes. */
-import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { estimateFileRecords } from "../../src/cli/commands/estimate-records.ts";
@@ -13,6 +12,9 @@ import {
   resolveProgressMode,
 } from "../../src/report/progress/index.ts";
 import { RateWindow } from "../../src/report/progress/rate-window.ts";
+import { removeTempDirs, tempDir } from "./temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const root = join(import.meta.dir, "..", "..");
 const snapshot = {
@@ -118,7 +120,7 @@ describe("plain lines and the rate", () => {
 
 describe("estimated totals (file sources)", () => {
   test("an NDJSON file's record count is estimated from its size and its first lines", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rh-estimate-"));
+    const dir = tempDir("estimate");
     const line = (i: number) => JSON.stringify({ id: String(i).padStart(6, "0"), source: "s", detail: {} });
     writeFileSync(join(dir, "a.ndjson"), `${Array.from({ length: 30_000 }, (_, i) => line(i)).join("\n")}\n`);
     writeFileSync(join(dir, "b.ndjson"), `${Array.from({ length: 10_000 }, (_, i) => line(i)).join("\n")}\n`);
@@ -206,7 +208,7 @@ const hasScript = Bun.spawnSync(["sh", "-c", "command -v script"]).exitCode === 
 
 describe.if(hasScript)("on a real pseudo-terminal", () => {
   test("a 60-column terminal gets a bar redrawn in place, never wider than 59 columns, cleared at the end", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
+    const dir = tempDir("progress");
     const feeder = slowFeeder(dir, 1.5);
     const out = runInPty(
       `sh ${feeder} | bun src/cli/main.ts run --from - --to file:${join(dir, "out.ndjson")}`,
@@ -223,7 +225,7 @@ describe.if(hasScript)("on a real pseudo-terminal", () => {
   });
 
   test("a plain NDJSON file source gets a percent and an ETA (an estimate, with ~)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
+    const dir = tempDir("progress");
     const input = join(dir, "big.ndjson");
     const line = (i: number) =>
       JSON.stringify({ id: `${i}`, source: "s", "detail-type": "A", detail: { n: i } });
@@ -244,7 +246,7 @@ describe.if(hasScript)("on a real pseudo-terminal", () => {
   });
 
   test("with CI set, the same terminal gets plain lines every --progress-interval instead", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
+    const dir = tempDir("progress");
     const feeder = slowFeeder(dir, 2.5);
     const out = runInPty(
       `sh ${feeder} | bun src/cli/main.ts run --from - --to file:${join(dir, "out.ndjson")} --progress-interval 1`,
@@ -260,7 +262,7 @@ describe.if(hasScript)("on a real pseudo-terminal", () => {
   });
 
   test("--progress off and -q print no progress at all", () => {
-    const dir = mkdtempSync(join(tmpdir(), "rh-progress-"));
+    const dir = tempDir("progress");
     const feeder = slowFeeder(dir, 0.8);
     for (const flag of ["--progress off", "-q"]) {
       const out = runInPty(

@@ -1,7 +1,6 @@
 /** Reports other tools can read: the published schema, --report -, Markdown, --json, GitHub Actions. */
-import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { githubAnnotations, MAX_ANNOTATIONS } from "../../src/report/github.ts";
 import { renderMarkdownReport } from "../../src/report/markdown.ts";
@@ -9,6 +8,9 @@ import { reportSchema } from "../../src/report/report-schema.ts";
 import type { RunReport } from "../../src/report/run-report.ts";
 import { runCli } from "../support/cli.ts";
 import { schemaProblems } from "./schema-check.ts";
+import { removeTempDirs, tempDir } from "./temp-dirs.ts";
+
+afterAll(removeTempDirs);
 
 const root = join(import.meta.dir, "..", "..");
 
@@ -21,10 +23,6 @@ function events(n: number, extra: (i: number) => object = () => ({})): string {
       detail: { i, ...extra(i) },
     }),
   ).join("\n");
-}
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "rh-report-"));
 }
 
 /** Runs with process.env changed for the run only (runCli passes process.env to the CLI). */
@@ -87,7 +85,7 @@ describe("docs/report.schema.json", () => {
   });
 
   test("real reports of real, dry and failing runs are valid", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const input = join(dir, "in.ndjson");
     writeFileSync(input, `${events(5)}\n{not json\n`);
     const runs = [
@@ -123,7 +121,7 @@ describe("docs/report.schema.json", () => {
 
 describe("report formats and places", () => {
   test("--report - writes the JSON report to stdout, the summary still goes to stderr", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const { code, stdout, stderr } = await runCli(
       ["run", "--from", "-", "--to", `file:${join(dir, "out.ndjson")}`, "--report", "-"],
       events(3),
@@ -147,7 +145,7 @@ describe("report formats and places", () => {
   });
 
   test("--report-format md writes Markdown, and the summary names the report file", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const path = join(dir, "report.md");
     const { code, stderr } = await runCli(
       [
@@ -186,7 +184,7 @@ describe("report formats and places", () => {
   });
 
   test("--json prints the report as one JSON line on stdout and no human summary", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const { code, stdout, stderr } = await runCli(
       ["run", "--from", "-", "--to", `file:${join(dir, "o.ndjson")}`, "--json"],
       events(2),
@@ -198,19 +196,19 @@ describe("report formats and places", () => {
   });
 
   test("the report carries the resolved configuration with secrets redacted", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const { stdout } = await runCli(
       ["run", "--from", "-", "--to", `file:${join(dir, "o.ndjson")}`, "--report", "-"],
       events(1),
     );
     const report = JSON.parse(stdout) as RunReport;
     expect(report.config?.source.plugin).toBe("file");
-    expect(report.config?.targets[0]!.plugin).toBe("file");
+    expect(report.config?.targets[0]?.plugin).toBe("file");
     expect(Object.keys(report.config!.targets[0]!.options).length).toBeGreaterThan(0);
   });
 
   test("-q prints nothing on success but still the summary when the run fails", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const ok = await runCli(["run", "-q", "--from", "-", "--to", `file:${join(dir, "o.ndjson")}`], events(2));
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe("");
@@ -225,7 +223,7 @@ describe("report formats and places", () => {
 
 describe("GitHub Actions", () => {
   test("a run in Actions appends a Markdown summary and prints bounded ::error annotations", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const summary = join(dir, "summary.md");
     writeFileSync(summary, "earlier step\n");
     const input = join(dir, "bad.ndjson");
@@ -249,7 +247,7 @@ describe("GitHub Actions", () => {
   });
 
   test("outside Actions nothing is annotated", async () => {
-    const dir = tempDir();
+    const dir = tempDir("report");
     const { stderr } = await withEnv({ GITHUB_ACTIONS: undefined }, () =>
       runCli(["run", "--from", "-", "--to", `file:${join(dir, "o.ndjson")}`, "--skip-invalid"], "{x\n"),
     );
