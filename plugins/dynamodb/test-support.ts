@@ -6,7 +6,6 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { validatePluginConfig } from "../../src/config/plugin-config.ts";
-import { createHost } from "../../src/host/create-host.ts";
 import type {
   Envelope,
   EventBridgeEvent,
@@ -15,6 +14,7 @@ import type {
   SourceRecord,
   Target,
 } from "../../src/sdk/index.ts";
+import { testHost as kitHost } from "../../src/sdk/testing/index.ts";
 import { seededRandom } from "../../test/support/seeded-random.ts";
 import { dynamodbSource, dynamodbTarget } from "./index.ts";
 import { DynamoDbSource } from "./source.ts";
@@ -24,14 +24,10 @@ import type { DynamoDbTargetConfig } from "./target-config.ts";
 
 /** A real host, as the engine builds it, with log lines collected in `log`. */
 export function testHost(options: { dryRun?: boolean; log?: string[]; signal?: AbortSignal } = {}): Host {
-  const log = options.log ?? [];
-  return createHost({
-    pluginName: "dynamodb",
+  return kitHost({
     dryRun: options.dryRun ?? false,
-    signal: options.signal ?? new AbortController().signal,
-    baseDir: process.cwd(),
-    aws: {},
-    stderr: { write: (text: string) => log.push(text) },
+    logs: options.log ?? [],
+    ...(options.signal && { signal: options.signal }),
   });
 }
 

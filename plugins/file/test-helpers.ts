@@ -2,22 +2,18 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHost } from "../../src/host/create-host.ts";
 import type { Host, SourceBatch } from "../../src/sdk/index.ts";
+import { testHost as kitHost } from "../../src/sdk/testing/index.ts";
 import type { StdinFactory } from "./open-input.ts";
 import type { FileSourceConfig } from "./source.ts";
 import { createFileSourcePlugin, DEFAULT_MAX_RECORD_BYTES } from "./source-plugin.ts";
 
 /** A real host whose relative paths resolve against `baseDir`; log lines are collected. */
 export function testHost(baseDir: string, options: { dryRun?: boolean; log?: string[] } = {}): Host {
-  return createHost({
-    pluginName: "file",
-    dryRun: options.dryRun ?? false,
-    signal: new AbortController().signal,
+  return kitHost({
     baseDir,
-    aws: {},
-    stderr: { write: (text: string) => options.log?.push(text) },
-    verbose: options.log !== undefined,
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+    ...(options.log && { logs: options.log }),
   });
 }
 

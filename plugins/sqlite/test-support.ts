@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createHost } from "../../src/host/create-host.ts";
 import type { Envelope, EventBridgeEvent, Host, Target } from "../../src/sdk/index.ts";
+import { testHost as kitHost } from "../../src/sdk/testing/index.ts";
 import plugin from "./index.ts";
 
 /** A fresh temp folder and a function removing it. */
@@ -18,15 +18,7 @@ export function tempFolder(): { dir: string; remove: () => void } {
 
 /** A real host, as the engine builds it, with log lines collected in `log`. */
 export function testHost(options: { baseDir: string; dryRun?: boolean; log?: string[] }): Host {
-  const log = options.log ?? [];
-  return createHost({
-    pluginName: "sqlite",
-    dryRun: options.dryRun ?? false,
-    signal: new AbortController().signal,
-    baseDir: options.baseDir,
-    aws: {},
-    stderr: { write: (text: string) => log.push(text) },
-  });
+  return kitHost({ baseDir: options.baseDir, dryRun: options.dryRun ?? false, logs: options.log ?? [] });
 }
 
 /** An EventBridge event for user `userId`. */

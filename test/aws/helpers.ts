@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { createHost } from "../../src/host/create-host.ts";
+
 import type { Envelope, EventBridgeEvent, Host } from "../../src/sdk/index.ts";
+import { testHost as kitHost } from "../../src/sdk/testing/index.ts";
 
 /** An EventBridge event numbered `n`, with an optional key in `detail.key`. */
 export function makeEvent(n: number, overrides: Partial<EventBridgeEvent> = {}): EventBridgeEvent {
@@ -37,14 +38,5 @@ export function testHost(options: { dryRun?: boolean; baseDir?: string; region?:
   logs: string[];
 } {
   const logs: string[] = [];
-  const host = createHost({
-    pluginName: "test",
-    dryRun: options.dryRun ?? false,
-    signal: new AbortController().signal,
-    baseDir: options.baseDir ?? process.cwd(),
-    aws: options.region ? { region: options.region } : {},
-    stderr: { write: (text: string) => logs.push(text) },
-    verbose: true,
-  });
-  return { host, logs };
+  return { host: kitHost({ ...options, logs }), logs };
 }

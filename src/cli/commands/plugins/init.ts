@@ -36,10 +36,7 @@ export class PluginsInitCommand extends BaseCommand {
     const pluginFile = join(folder, `${this.name}.ts`);
     if (existsSync(pluginFile) && !this.force)
       throw new UsageError(`${pluginFile} exists (use --force to overwrite it)`);
-    // The SDK's own source, embedded as text (also in the compiled binary).
-    const sdkSource = (
-      (await import("../../../sdk/index.ts", { with: { type: "text" } })) as unknown as { default: string }
-    ).default;
+    const { SDK_SOURCE: sdkSource } = await import("../../../sdk/sdk-text.generated.ts");
     mkdirSync(folder, { recursive: true });
     writeFileSync(
       join(folder, "rehydrate-sdk.ts"),
