@@ -61,9 +61,15 @@ export function dynamoDbJsonFileSource(
   return new DynamoDbJsonFileSource(config, host, stdin, folder);
 }
 
-/** Reads DynamoDB JSON lines from disk (see the module note). Unordered, like a Scan. */
+/**
+ * Reads DynamoDB JSON lines from disk (see the module note). Unordered, like a Scan. Cursors and
+ * shards are the file source's (its inputs being the data files, in the manifest's order).
+ */
 class DynamoDbJsonFileSource implements Source {
   readonly ordered = false;
+  readonly resumable: boolean;
+  readonly sharding = "split" as const;
+  readonly shardingNote = "by data file: the files in order, file j to shard j mod N";
   private inner: Source | undefined;
 
   constructor(
@@ -71,7 +77,9 @@ class DynamoDbJsonFileSource implements Source {
     private readonly host: Host,
     private readonly stdin: StdinFactory,
     private readonly folder: string | undefined,
-  ) {}
+  ) {
+    this.resumable = !config.paths.includes("-");
+  }
 
   async open(ctx: SourceOpenContext): Promise<void> {
     let paths = this.config.paths;
@@ -94,13 +102,22 @@ class DynamoDbJsonFileSource implements Source {
       this.stdin,
     );
     // The file source's prefilter tests event text; these lines are not events.
-    await this.inner.open?.({ signal: ctx.signal });
+    await this.inner.open?.(innerContext(ctx));
   }
 
   async *batches(ctx: SourceOpenContext): AsyncGenerator<SourceBatch> {
     if (this.inner === undefined) await this.open(ctx);
-    for await (const batch of this.inner!.batches({ signal: ctx.signal })) {
+    for await (const batch of this.inner!.batches(innerContext(ctx))) {
       for (const part of exportBatches(batch)) yield part;
     }
   }
+}
+
+/** The context for the inner file source: no prefilter (the lines are not events), the rest as given. */
+function innerContext(ctx: SourceOpenContext): SourceOpenContext {
+  return {
+    signal: ctx.signal,
+    ...(ctx.resumeFrom !== undefined ? { resumeFrom: ctx.resumeFrom } : {}),
+    ...(ctx.shard !== undefined ? { shard: ctx.shard } : {}),
+  };
 }

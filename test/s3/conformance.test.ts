@@ -1,7 +1,15 @@
-/** The plugin conformance kit on the `s3` source: an archive of mixed objects, and a DynamoDB export. */
+/**
+ * The plugin conformance kit on the `s3` source (an archive of mixed objects, and a DynamoDB export)
+ * and on the file source reading an export folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { fileSource } from "../../plugins/file/source-plugin.ts";
 import { generateEvents } from "../../scripts/bench/generate-events.ts";
+import { validatePluginConfig } from "../../src/config/plugin-config.ts";
 import { sourceConformance, testHost } from "../../src/sdk/testing/index.ts";
 import { createBucketWith, s3Server, uniqueBucketName } from "../services/s3-server.ts";
 import { ndjson, putObjects, s3SourceFor } from "./support.ts";
@@ -51,5 +59,34 @@ sourceConformance({
   async make() {
     const { endpoint, bucket } = await data;
     return s3SourceFor(`s3://${bucket}/exp/AWSDynamoDB/e/`, endpoint, { batchSize: 25 }, testHost());
+  },
+});
+
+/** The same export as a folder on disk, read by the file source. */
+const folder = (async () => {
+  const root = mkdtempSync(join(tmpdir(), "rh-s3-conformance-"));
+  process.once("exit", () => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, "AWSDynamoDB", "e");
+  mkdirSync(join(dir, "data"), { recursive: true });
+  const items = events.slice(0, 90).map((e) => ({ Item: { id: { S: e.id }, t: { S: e.time } } }));
+  writeFileSync(join(dir, "manifest-summary.json"), JSON.stringify({ outputFormat: "DYNAMODB_JSON" }));
+  writeFileSync(
+    join(dir, "manifest-files.json"),
+    ["d1", "d2"]
+      .map((d) => JSON.stringify({ dataFileS3Key: `p/AWSDynamoDB/e/data/${d}.json.gz` }))
+      .join("\n"),
+  );
+  writeFileSync(join(dir, "data/d1.json.gz"), gzipSync(ndjson(items.slice(0, 40))));
+  writeFileSync(join(dir, "data/d2.json.gz"), gzipSync(ndjson(items.slice(40))));
+  return dir;
+})();
+
+sourceConformance({
+  name: "file (DynamoDB export folder)",
+  records: 90,
+  async make() {
+    const dir = await folder;
+    const config = validatePluginConfig("file", fileSource.config, { paths: [dir], batchSize: 20 }, "test");
+    return fileSource.create(config as never, testHost());
   },
 });
