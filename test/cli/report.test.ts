@@ -195,6 +195,23 @@ describe("report formats and places", () => {
     expect(stderr).not.toContain("rehydrate run completed");
   });
 
+  test("--json still answers when the run fails its pre-flight (status and error, exit 2)", async () => {
+    const dir = tempDir("report");
+    const { code, stdout, stderr } = await runCli([
+      "run",
+      "--from",
+      join(dir, "missing.ndjson"),
+      "--to",
+      `file:${join(dir, "o.ndjson")}`,
+      "--json",
+    ]);
+    expect(code).toBe(2);
+    const report = JSON.parse(stdout) as RunReport;
+    expect(report.status).toBe("preflight-failed");
+    expect(report.error).toContain("missing.ndjson");
+    expect(stderr).toStartWith("rehydrate: ");
+  });
+
   test("the report carries the resolved configuration with secrets redacted", async () => {
     const dir = tempDir("report");
     const { stdout } = await runCli(

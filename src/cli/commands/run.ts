@@ -178,6 +178,8 @@ export class RunCommand extends PipelineCommand {
         report.config ??= resolvedConfig(plan);
         if (report.status === "preflight-failed") {
           // Nothing was read or written: the error alone, first, and no block of zero counts.
+          // --json still answers on stdout, so a script reading it gets the status and error.
+          if (this.json) this.out(JSON.stringify(report));
           const { awsHint, withoutJsClassNames } = await import("../help/aws-hints.ts");
           this.err(`rehydrate: ${withoutJsClassNames(report.error ?? "")}`);
           const hint = awsHint(report.error ?? "", this.context.env, plan.aws.profile);
