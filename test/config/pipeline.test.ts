@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { builtinPlugins, builtinPlugins } from "../../plugins/index.ts";
+import { builtinPlugins } from "../../plugins/index.ts";
 import { substituteEnv } from "../../src/config/env-substitution.ts";
 import { loadPipelineFile } from "../../src/config/pipeline.ts";
 import { pipelineSchemaWithPlugins } from "../../src/config/plugin-schema.ts";
