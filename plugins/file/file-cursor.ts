@@ -37,6 +37,11 @@ export type FileCursor = {
   /** NDJSON: byte offset (after a BOM) and line number of the next line in that file. */
   offset: number;
   line: number;
+  /**
+   * The next line is the first one *starting at or after* `offset` (a worker range's end, which
+   * may fall inside a line), not one starting exactly there.
+   */
+  align?: true;
   /** JSON array: batches of that file already taken. */
   batches?: number;
   /** The identity of `files[file]` when reading it had begun (`offset` or `batches` > 0). */
@@ -118,19 +123,33 @@ export async function checkCursor(value: JsonValue, inputs: readonly Input[]): P
   return cursor;
 }
 
-/** Drops the first `count` bytes of a byte stream (a resumed NDJSON read that cannot seek). */
+/**
+ * Drops the first `count` bytes of a byte stream (a resumed NDJSON read that cannot seek). With
+ * `align`, the stream then starts at the first line starting at or after `count`: the bytes from
+ * `count - 1` through the next newline are dropped too.
+ */
 export async function* skipBytes(
   input: AsyncIterable<Uint8Array>,
   count: number,
+  align = false,
 ): AsyncGenerator<Uint8Array> {
-  let left = count;
-  for await (const chunk of input) {
-    if (left >= chunk.length) {
-      left -= chunk.length;
+  let left = align ? count - 1 : count;
+  let seeking = align;
+  for await (const whole of input) {
+    if (left >= whole.length) {
+      left -= whole.length;
       continue;
     }
-    yield left > 0 ? chunk.subarray(left) : chunk;
+    let chunk = left > 0 ? whole.subarray(left) : whole;
     left = 0;
+    if (seeking) {
+      const newline = chunk.indexOf(10);
+      if (newline === -1) continue;
+      seeking = false;
+      chunk = chunk.subarray(newline + 1);
+      if (chunk.length === 0) continue;
+    }
+    yield chunk;
   }
   if (left > 0) throw new PluginError(`the file is shorter than the checkpoint's offset`, "file source");
 }
@@ -140,13 +159,20 @@ export interface InputStart {
   offset: number;
   line: number;
   batches: number;
+  /** See {@link FileCursor.align}. */
+  align?: true;
 }
 
 /** Where to start input `index`, given the cursor resumed from (none: at its beginning). */
 export function startOf(cursor: FileCursor | undefined, index: number): InputStart | undefined {
   if (!cursor || index > cursor.file) return { offset: 0, line: 1, batches: 0 };
   if (index < cursor.file) return undefined;
-  return { offset: cursor.offset, line: cursor.line, batches: cursor.batches ?? 0 };
+  return {
+    offset: cursor.offset,
+    line: cursor.line,
+    batches: cursor.batches ?? 0,
+    ...(cursor.align ? { align: true as const } : {}),
+  };
 }
 
 /** What {@link stampCursors} needs to know about the input being read. */
@@ -156,12 +182,6 @@ export interface StampOptions {
   identity: FileIdentity | undefined;
   format: "ndjson" | "array";
   start: InputStart;
-  /**
-   * The reader gives no per-batch cursors (worker threads): hold one batch back so the input's
-   * last batch can carry the end-of-input cursor. Other batches then carry none, so the
-   * frontier moves at file ends only.
-   */
-  lookahead: boolean;
 }
 
 /**
@@ -175,28 +195,20 @@ export async function* stampCursors(
 ): AsyncGenerator<SourceBatch> {
   const { files, index, identity } = options;
   let batches = 0;
-  let held: SourceBatch | undefined;
   for await (const batch of reader) {
     batches++;
     if (options.format === "array" && batches <= options.start.batches) continue;
-    const from = batch.cursor as { offset?: number; line?: number } | undefined;
+    const from = batch.cursor as { offset?: number; line?: number; align?: boolean } | undefined;
     if (options.format === "array") {
       batch.cursor = cursorOf(files, index, 0, 1, identity, batches);
     } else if (from && typeof from.offset === "number" && typeof from.line === "number") {
-      batch.cursor = cursorOf(files, index, options.start.offset + from.offset, from.line, identity);
+      const cursor = cursorOf(files, index, options.start.offset + from.offset, from.line, identity);
+      if (from.align) cursor.align = true;
+      batch.cursor = cursor;
     } else {
       delete batch.cursor;
     }
-    if (!options.lookahead) {
-      yield batch;
-      continue;
-    }
-    if (held) yield held;
-    held = batch;
-  }
-  if (held) {
-    held.cursor = cursorOf(files, index + 1, 0, 1, undefined);
-    yield held;
+    yield batch;
   }
 }
 

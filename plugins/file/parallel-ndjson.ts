@@ -253,7 +253,15 @@ export async function* readNdjsonParallel(options: ParallelOptions): AsyncGenera
           if (options.signal?.aborted) return;
         }
       }
-      if (!builder.isEmpty) yield builder.take();
+      // A resume position at every range end, even after an empty batch: the next line is the
+      // first one starting in the next range (`align`: at or after `offset`; see file-cursor.ts).
+      const last = builder.take();
+      last.cursor = {
+        offset: Math.min(size, (index + 1) * rangeBytes),
+        line: lineBase + result.lines + 1,
+        align: true,
+      };
+      yield last;
       lineBase += result.lines;
     }
   } finally {

@@ -89,7 +89,7 @@ export class FileSource implements Source {
       if (start === undefined) continue;
       const identity = this.resumable && input.path ? await fileIdentity(input.path) : undefined;
       const { format: sniffed, rest: whole, close } = await sniff(openInput(input, this.stdin));
-      const rest = start.offset > 0 ? skipBytes(whole, start.offset) : whole;
+      const rest = start.offset > 0 ? skipBytes(whole, start.offset, start.align) : whole;
       const format = this.config.format === "auto" ? sniffed : this.config.format;
       const options: ReaderOptions = {
         name: input.name,
@@ -128,7 +128,7 @@ export class FileSource implements Source {
       );
       try {
         const stamped = this.resumable
-          ? stampCursors(reader, { files: names, index, identity, format, start, lookahead: parallel })
+          ? stampCursors(reader, { files: names, index, identity, format, start })
           : reader;
         for await (const batch of stamped) {
           if (!this.resumable) delete batch.cursor;

@@ -46,7 +46,12 @@ interface Read {
 
 async function read(
   paths: string[],
-  options: { resumeFrom?: JsonValue; shard?: ShardAssignment; prefilter?: (t: string) => boolean } = {},
+  options: {
+    resumeFrom?: JsonValue;
+    shard?: ShardAssignment;
+    prefilter?: (t: string) => boolean;
+    literals?: string[][];
+  } = {},
   extra: Partial<FileSourceConfig> = {},
 ): Promise<Read> {
   const s = source(paths, extra);
@@ -55,6 +60,7 @@ async function read(
     ...(options.resumeFrom !== undefined ? { resumeFrom: options.resumeFrom } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.prefilter ? { prefilter: options.prefilter } : {}),
+    ...(options.literals ? { prefilterLiterals: options.literals } : {}),
   };
   await s.open(ctx);
   const out: Read = { positions: [], batches: [] };
@@ -135,6 +141,33 @@ describe("file source cursors", () => {
       /the inputs changed since the checkpoint/,
     );
   });
+
+  test("worker ranges: a cursor at every range end, resumed at the first line starting after it", async () => {
+    // ~9 MB: three 4 MiB ranges, whose ends fall inside lines.
+    const pad = "x".repeat(120);
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      JSON.stringify({ id: `e${i}`, detail: { n: i, pad } }),
+    );
+    writeFileSync(join(dir, "big.ndjson"), lines.join("\n") + "\n");
+    const literals = [['"detail"']];
+    const prefilter = (text: string) => text.includes('"detail"');
+    const full = await read(["big.ndjson"], { prefilter, literals }, { workers: 2 });
+    const withCursor = full.batches.filter((b) => b.cursor !== undefined);
+    expect(withCursor.length).toBe(3);
+    expect(full.positions).toHaveLength(60_000);
+    let seen = 0;
+    for (const batch of full.batches) {
+      seen += batch.positions.length;
+      if (batch.cursor === undefined) continue;
+      expect((batch.cursor as { align?: boolean }).align).toBe(true);
+      const rest = await read(
+        ["big.ndjson"],
+        { resumeFrom: batch.cursor, prefilter, literals },
+        { workers: 2 },
+      );
+      expect(rest.positions).toEqual(full.positions.slice(seen));
+    }
+  }, 60_000);
 
   test("stdin is not resumable", () => {
     expect(source(["-"]).resumable).toBe(false);
