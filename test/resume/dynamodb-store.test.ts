@@ -1,5 +1,8 @@
 /** The DynamoDB checkpoint store against DynamoDB Local: round trip and conditional ownership. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbCheckpointStore } from "../../src/engine/checkpoint/dynamodb-store.ts";
 import {
@@ -16,6 +19,7 @@ import {
   uniqueTableName,
   useLocalAwsEnv,
 } from "../services/dynamodb-local.ts";
+import { FIXTURE_PLUGINS, readLedger, runCliToEnd, writeOrderEvents } from "./harness.ts";
 
 let client: DynamoDBClient;
 let restoreEnv: () => void;
@@ -70,3 +74,43 @@ test("dynamodb://table/id: a saved checkpoint loads back; a second owner's save 
   );
   for (const store of [first, second, reader]) (store as DynamoDbCheckpointStore).close();
 });
+
+test("the CLI keeps a shard's checkpoint in DynamoDB (--resume=auto, {shard}) and exits when done", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rehydrate-ddb-checkpoint-"));
+  try {
+    writeOrderEvents(dir, { files: 2, perFile: 40, keys: 4, seed: 2 });
+    const args = [
+      "run",
+      "--from",
+      "file:events-*.ndjson",
+      "--to",
+      "ledger:ledger.log",
+      "--plugin-dir",
+      FIXTURE_PLUGINS,
+      "--shard",
+      "auto",
+      "--checkpoint",
+      `dynamodb://${table}/orders-{shard}`,
+      "--resume=auto",
+      "--report",
+      "report.json",
+    ];
+    const env = { JOB_COMPLETION_INDEX: "1", REHYDRATE_SHARD_COUNT: "2", RUN_TAG: "a" };
+    const started = performance.now();
+    const first = await runCliToEnd(args, env, dir);
+    expect(first.code).toBe(0);
+    // The DynamoDB client is closed: the process does not linger on open sockets.
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const stored = await new DynamoDbCheckpointStore(table, "orders-2-of-2", {}).load();
+    expect(stored).toMatchObject({ done: true, shard: { index: 1, count: 2 }, counters: { read: 40 } });
+    // A rerun of the same shard (a replaced pod) resumes the finished checkpoint: nothing more.
+    const second = await runCliToEnd(args, { ...env, RUN_TAG: "b" }, dir);
+    expect(second.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8"));
+    expect(report.checkpoint.resumed.previousAttempts).toBe(1);
+    expect(report.source.read).toBe(40);
+    expect(readLedger(join(dir, "ledger.log")).filter((d) => d.tag === "b")).toHaveLength(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

@@ -215,7 +215,11 @@ export class Checkpointer {
   async finish(barrier: () => Promise<void>, completed: boolean): Promise<void> {
     await this.saving;
     this.done = completed || (this.resumePoint?.done ?? false);
-    await this.save(barrier, this.done);
+    try {
+      await this.save(barrier, this.done);
+    } finally {
+      this.options.store.close?.();
+    }
   }
 
   /**

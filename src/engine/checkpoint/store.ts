@@ -20,6 +20,8 @@ export interface CheckpointStore {
    * or saved: another run has written it meanwhile.
    */
   save(doc: CheckpointDocument): Promise<void>;
+  /** Releases connections (the DynamoDB client's sockets). */
+  close?(): void;
 }
 
 /** Another run wrote the checkpoint since this run loaded it. */
