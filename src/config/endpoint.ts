@@ -1,7 +1,7 @@
-import { didYouMean } from "../cli/suggest.ts";
 import type { PluginRegistry, RegisteredPlugin } from "../host/registry.ts";
 import type { Plugin, SourcePlugin, TargetPlugin } from "../sdk/index.ts";
 import { ConfigError } from "../util/config-error.ts";
+import { didYouMean } from "../util/suggest.ts";
 import type { EndpointSpec } from "./pipeline.ts";
 import { validatePluginConfig } from "./plugin-config.ts";
 

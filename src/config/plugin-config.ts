@@ -1,6 +1,6 @@
-import { didYouMean } from "../cli/suggest.ts";
 import type { ConfigField, ConfigSpec } from "../sdk/index.ts";
 import { ConfigError } from "../util/config-error.ts";
+import { didYouMean } from "../util/suggest.ts";
 
 /**
  * Validates a plugin's raw config against its {@link ConfigSpec}: unknown keys, types, enums,
@@ -92,14 +92,16 @@ function checkMembers(key: string, field: ConfigField, value: Record<string, unk
     const known = Object.keys(field.fields);
     for (const [name, member] of Object.entries(value)) {
       const spec = field.fields[name];
-      if (!spec) problems.push(`unknown key "${key}.${name}"${didYouMean(name, known)} (known: ${known.join(", ")})`);
+      if (!spec)
+        problems.push(`unknown key "${key}.${name}"${didYouMean(name, known)} (known: ${known.join(", ")})`);
       else if (member !== undefined) {
         const problem = checkType(`${key}.${name}`, spec, member);
         if (problem) problems.push(problem);
       }
     }
     for (const [name, spec] of Object.entries(field.fields))
-      if (spec.required && value[name] === undefined) problems.push(`"${key}.${name}" is required: ${spec.description}`);
+      if (spec.required && value[name] === undefined)
+        problems.push(`"${key}.${name}" is required: ${spec.description}`);
   } else if (field.values) {
     for (const [name, member] of Object.entries(value)) {
       const problem = checkType(`${key}.${name}`, field.values, member);

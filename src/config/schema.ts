@@ -98,7 +98,10 @@ export const pipelineSchema = {
       type: "string",
       description: "Only events whose `time` is at or after this instant (ISO 8601) match.",
     },
-    until: { type: "string", description: "Only events whose `time` is before this instant (ISO 8601) match." },
+    until: {
+      type: "string",
+      description: "Only events whose `time` is before this instant (ISO 8601) match.",
+    },
     concurrency: {
       type: "integer",
       minimum: 1,

@@ -118,11 +118,17 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
         return true;
       },
     });
-    await dispatch(batches, runners, acks, {
-      stop: control.stop.signal,
-      memory: new MemoryCeiling(),
-      between: plan.checkpoint ? () => plan.checkpoint!.maybeSave(barrier) : undefined,
-    });
+    try {
+      await dispatch(batches, runners, acks, {
+        stop: control.stop.signal,
+        memory: new MemoryCeiling(),
+        between: plan.checkpoint ? () => plan.checkpoint!.maybeSave(barrier) : undefined,
+      });
+    } catch (error) {
+      // The source (or the checkpoint store) broke mid-read: stop reading, but what was read
+      // before is still written and every event still settles (drain below).
+      control.endRead(`source ${plan.source.name}: ${errorMessage(error)}`);
+    }
     await drain(runners, control, plan.drainDeadlineMs ?? 30_000);
     if (!plan.dryRun) await flushTargets(runners, plan, control);
     await acks.drain();

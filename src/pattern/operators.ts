@@ -3,7 +3,7 @@
  * and the order of checks follow event-ruler's `JsonRuleCompiler`, which AWS runs; the ones
  * recorded from real AWS (LocalStack snapshots) are reproduced exactly.
  */
-import { closest } from "../cli/suggest.ts";
+import { closest } from "../util/suggest.ts";
 import type { Matcher } from "./ast.ts";
 import { parseCidr } from "./cidr.ts";
 import { invalid } from "./errors.ts";

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { awsHint } from "../../src/cli/help/aws-hints.ts";
 import { applyAwsConventions } from "../../src/cli/main.ts";
-import { closest, editDistance } from "../../src/cli/suggest.ts";
+import { closest, editDistance } from "../../src/util/suggest.ts";
 import { runCli } from "../support/cli.ts";
 import { removeTempDirs, tempDir } from "./temp-dirs.ts";
 

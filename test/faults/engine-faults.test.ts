@@ -39,10 +39,10 @@ describe("a target that breaks", () => {
   }
 
   test("one event too deeply nested to serialise fails alone, with its position", async () => {
-    let deep: unknown = 1;
-    for (let i = 0; i < 200_000; i++) deep = [deep];
+    // A 200,000-deep detail makes JSON.stringify overflow the stack; JavaScriptCore takes seconds
+    // to unwind each overflow, so the target here throws the very same RangeError for it.
     const input = events(12);
-    (input[7] as { detail: unknown }).detail = { deep };
+    (input[7] as { detail: unknown }).detail = { tooDeep: true };
     const failedPath = join(dir(), "failed.ndjson");
     const serialising: TargetPlugin = {
       ...recordingTarget({ log: newRecordingLog() }),
@@ -56,7 +56,8 @@ describe("a target that breaks", () => {
           return [];
         },
         async write(batch) {
-          for (const e of batch) JSON.stringify(e.event);
+          if (batch.some((e) => (e.event.detail as { tooDeep?: boolean }).tooDeep))
+            throw new RangeError("Maximum call stack size exceeded.");
           return { failures: [] };
         },
       }),
@@ -227,6 +228,41 @@ describe("limits", () => {
     expect(report.source.read).toBe(2);
     expect(report.filter.matched).toBe(2);
     expect(acked).toEqual([]); // the batch was only partly taken: never acknowledged
+    expectAccounted(report);
+  });
+});
+
+describe("a source that breaks", () => {
+  test("a source error mid-read stops the read; what was read is still written and counted", async () => {
+    const failing = memorySource(events(100), { batchSize: 10 });
+    const broken = {
+      ...failing,
+      create: (config: never, host: never) => {
+        const source = (failing.create as (c: never, h: never) => import("../../src/sdk/index.ts").Source)(
+          config,
+          host,
+        );
+        return {
+          ...source,
+          async *batches(ctx: import("../../src/sdk/index.ts").SourceOpenContext) {
+            let n = 0;
+            for await (const batch of source.batches(ctx)) {
+              if (++n === 4) throw new Error("EIO: read error on the disk");
+              yield batch;
+            }
+          },
+        };
+      },
+    };
+    const log = newRecordingLog();
+    const report = await runPipeline(
+      planFor(broken as never, [recordingTarget({ log, sameKey: "sequential", latency: () => 2 })]),
+      testIO(),
+    );
+    expect(report.status).toBe("stopped");
+    expect(report.error).toContain("EIO: read error");
+    expect(report.source.read).toBe(30);
+    expect(report.targets[0]!.sent).toBe(30);
     expectAccounted(report);
   });
 });

@@ -24,7 +24,7 @@ export class CompletionCommand extends BaseCommand {
     const { COMPLETION_SHELLS, completionScript } = await import("../help/completion.ts");
     const shell = this.shell as (typeof COMPLETION_SHELLS)[number];
     if (!COMPLETION_SHELLS.includes(shell)) {
-      const { didYouMean } = await import("../suggest.ts");
+      const { didYouMean } = await import("../../util/suggest.ts");
       throw new UsageError(
         `unknown shell "${this.shell}"${didYouMean(this.shell, COMPLETION_SHELLS)}: give bash, zsh or fish`,
       );

@@ -99,7 +99,6 @@ export class RunCommand extends PipelineCommand {
     description: "split, key-aligned or key-hash (every shard reads everything, keeps its keys' events)",
   });
 
-
   async execute(): Promise<number> {
     const [{ resolveRun }, { runPipeline }, output, progressModule, { applySetOptions }] = await Promise.all([
       import("../../config/resolve-run.ts"),
@@ -184,16 +183,8 @@ export class RunCommand extends PipelineCommand {
           this.err(`rehydrate: ${withoutJsClassNames(report.error ?? "")}`);
           const hint = awsHint(report.error ?? "", this.context.env, plan.aws.profile);
           if (hint) this.err(`  hint: ${hint}`);
-          if (reportTarget && reportTarget !== "-")
-            output.writeRunOutputs(report, {
-              report: reportTarget,
-              format: reportFormat,
-              json: false,
-              quiet: true,
-              env: this.context.env,
-              stdout: this.context.stdout,
-              stderr: { write: () => true },
-            });
+          // No report file: the failure may be that its path is unusable or is another file of
+          // the run (writing it would destroy the input the check just protected).
           return 2;
         }
         return output.writeRunOutputs(report, {

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Definition } from "clipanion";
+import { closest } from "../../util/suggest.ts";
 import { VERSION } from "../../version.ts";
-import { closest } from "../suggest.ts";
 import {
   type CommandList,
   findDefinition,

@@ -43,7 +43,7 @@ export class PluginsDescribeCommand extends PluginAwareCommand {
       (entry) => entry !== undefined && (this.kind === undefined || entry.plugin.kind === this.kind),
     );
     if (found.length === 0) {
-      const { didYouMean } = await import("../../suggest.ts");
+      const { didYouMean } = await import("../../../util/suggest.ts");
       const names = [...new Set([...registry.names("source"), ...registry.names("target")])];
       return this.configErrorExit(
         new UsageError(
