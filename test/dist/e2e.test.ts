@@ -38,6 +38,8 @@ function quickstartDir(): string {
   const dir = tempDir("quickstart");
   copyFileSync(join(ROOT, "examples/quickstart.yaml"), join(dir, "quickstart.yaml"));
   copyFileSync(EVENTS, join(dir, "events.ndjson"));
+  // As in the repository (examples/out/ is kept there): the report's folder must exist.
+  mkdirSync(join(dir, "out"));
   return dir;
 }
 
