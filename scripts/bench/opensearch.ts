@@ -41,6 +41,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "1000" },
     inflight: { type: "string", default: "4" },
     shards: { type: "string", default: "4" },
+    phase: { type: "string" },
+    index: { type: "string" },
   },
 });
 const count = Number(values.count);
@@ -65,6 +67,24 @@ const host: Host = createHost({
   stderr: { write: () => true },
 });
 
+if (values.phase) {
+  // A child process for one read phase, so its peak RSS is the reader's own (the parent holds
+  // every generated event for the target phases).
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const rate =
+    values.phase === "plain"
+      ? await plainSearchAfter(values.index!)
+      : await runSource(values.index!, values.phase === "slices" ? 4 : 1);
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  console.log(JSON.stringify({ rate, rss: peak }));
+  await client.close();
+  process.exit(0);
+}
+
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
@@ -88,6 +108,11 @@ const envelopes: Envelope[] = events.map((event, seq) => ({
   record: event,
 }));
 const mappings = {
+  // Concurrent bulks race on dynamic mapping (`float` vs `long` for one field): numbers are doubles.
+  dynamic_templates: [
+    { longs: { match_mapping_type: "long", mapping: { type: "double" } } },
+    { doubles: { match_mapping_type: "double", mapping: { type: "double" } } },
+  ],
   properties: {
     id: { type: "keyword" },
     time: { type: "date" },
@@ -131,7 +156,14 @@ const plainBulk = await drive(async (from, to) => {
   for (let i = from; i < to; i++)
     body += `{"index":{"_index":"${plainIndex}","_id":"${events[i]!.id}"}}\n${texts[i]}\n`;
   const response = await client.transport.request({ method: "POST", path: "/_bulk", bulkBody: body });
-  if ((response.body as { errors: boolean }).errors) throw new Error("plain bulk had item errors");
+  const answer = response.body as {
+    errors: boolean;
+    items: Array<Record<string, { status: number; error?: unknown }>>;
+  };
+  if (answer.errors) {
+    const failed = answer.items.map((item) => Object.values(item)[0]!).find((item) => item.status >= 300);
+    throw new Error(`plain bulk had item errors: ${JSON.stringify(failed)}`);
+  }
 });
 await client.indices.refresh({ index: plainIndex });
 results.push(["target: plain _bulk loop", plainBulk, rssNote()]);
@@ -208,12 +240,35 @@ async function runSource(index: string, slices: number): Promise<number> {
   return read / ((performance.now() - started) / 1000);
 }
 
-await client.indices.forcemerge({ index: plainIndex, max_num_segments: 1 } as never).catch(() => {});
-const plainRead = await plainSearchAfter(plainIndex);
-results.push(["source: plain search_after loop", plainRead, rssNote()]);
-results.push(["source: OpenSearchSource, 1 stream", await runSource(plainIndex, 1), rssNote()]);
-results.push(["source: OpenSearchSource, 4 slices merged", await runSource(plainIndex, 4), rssNote()]);
 clearInterval(sampler);
+/** Runs one read phase in a child process; returns its rate and peak RSS. */
+async function readPhase(phase: string): Promise<[number, string]> {
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      import.meta.path,
+      "--phase",
+      phase,
+      "--index",
+      plainIndex,
+      "--url",
+      url!,
+      "--count",
+      String(count),
+      "--batch",
+      String(batchSize),
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const out = await new Response(child.stdout).text();
+  if ((await child.exited) !== 0) throw new Error(`read phase ${phase} failed`);
+  const { rate, rss } = JSON.parse(out.trim().split("\n").at(-1)!) as { rate: number; rss: number };
+  return [rate, `peak RSS ${(rss / 2 ** 20).toFixed(0)} MB (own process)`];
+}
+const [plainRead, plainRss] = await readPhase("plain");
+results.push(["source: plain search_after loop", plainRead, plainRss]);
+results.push(["source: OpenSearchSource, 1 stream", ...(await readPhase("source"))]);
+results.push(["source: OpenSearchSource, 4 slices merged", ...(await readPhase("slices"))]);
 
 console.log(
   `\n${count.toLocaleString()} events, batches/pages of ${batchSize}, ${inflight} requests in flight, ${shards} shards, OpenSearch ${values.version}\n`,
