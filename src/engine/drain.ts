@@ -29,5 +29,8 @@ export async function drain(
     );
     for (const runner of runners) runner.cancelInFlight();
   }
-  for (const runner of runners) runner.cancelQueued();
+  for (const runner of runners) {
+    runner.cancelQueued();
+    runner.summarize();
+  }
 }

@@ -48,7 +48,10 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
     settlement = new Settlement(opened.failedWriter);
     const acks = new AckTracker(
       opened.source.ack?.bind(opened.source),
-      (cursor) => plan.checkpoint?.advance(cursor),
+      (cursor) => {
+        report.report.source.lastAcknowledged = cursor;
+        plan.checkpoint?.advance(cursor);
+      },
       plan.checkpoint?.counters,
     );
     if (plan.shard && opened.shardMode)

@@ -4,6 +4,7 @@ import type { ItemFailure, Target, WriteResult } from "../../sdk/index.ts";
 import { backoffDelay, sleep } from "../../util/backoff.ts";
 import { errorMessage } from "../../util/error-message.ts";
 import type { ItemOutcome } from "../run-item.ts";
+import type { LatencyHistogram } from "./latency.ts";
 import type { QueuedItem } from "./queued.ts";
 
 /** Why an item failed, for the report's samples. */
@@ -22,6 +23,8 @@ export interface BatchWriteContext {
   /** The drain deadline passed: handed to `write` so the target can abort its request. */
   readonly deadline: AbortSignal;
   readonly counters: TargetReport;
+  /** Where the duration of each `write` call is recorded. */
+  readonly latency?: LatencyHistogram;
   /** Settles one item for this target (a no-op for an item already settled). */
   settle(entry: QueuedItem, outcome: ItemOutcome, failure?: FailureInfo): void;
 }
@@ -91,6 +94,7 @@ async function writeOnce(
   const { counters, retry } = ctx;
   counters.batches++;
   let result: WriteResult;
+  const started = performance.now();
   try {
     result = await ctx.target.write(
       pending.map((entry) => entry.item.envelope),
@@ -106,6 +110,7 @@ async function writeOnce(
     }
     throw closed ? new OutputClosedSignal(error) : new TargetBrokenError(error);
   }
+  ctx.latency?.record(performance.now() - started);
   const failures = indexFailures(result?.failures, pending.length);
   const skipped = new Set(Array.isArray(result?.skipped) ? result.skipped : []);
   const again: QueuedItem[] = [];

@@ -6,6 +6,7 @@ import { type BatchLimits, takeBatch } from "./batcher.ts";
 import { ItemQueue } from "./item-queue.ts";
 import { type FailureInfo, writeWithRetry } from "./item-retry.ts";
 import { LaneAssigner } from "./lanes.ts";
+import { LatencyHistogram } from "./latency.ts";
 import type { TargetOrdering } from "./ordering.ts";
 import { planBatch } from "./plan-batch.ts";
 import type { QueuedItem } from "./queued.ts";
@@ -28,6 +29,9 @@ export interface TargetRunnerOptions {
   onBroken(error: Error): void;
 }
 
+/** Distinct failure codes counted per target; a code beyond these is only in the samples. */
+const MAX_FAILURE_CODES = 50;
+
 /**
  * Feeds one target: queues events on lanes by the target's ordering, re-batches them to the
  * target's policy, writes each batch with its retries, and settles every item exactly once.
@@ -49,6 +53,7 @@ export class TargetRunner {
   private paused: { resume: Promise<void>; release: () => void } | undefined;
   private idleWaiters: Array<() => void> = [];
   private halted = false;
+  private readonly latency = new LatencyHistogram();
 
   constructor(private readonly options: TargetRunnerOptions) {
     const p: BatchPolicy = options.target.policy;
@@ -99,6 +104,13 @@ export class TargetRunner {
   async finish(): Promise<void> {
     for (const queue of this.queues) queue.close();
     await Promise.all(this.done);
+    this.summarize();
+  }
+
+  /** Writes the latency percentiles into the report (also after a drain deadline). */
+  summarize(): void {
+    const latency = this.latency.summary();
+    if (latency) this.options.counters.latencyMs = latency;
   }
 
   /**
@@ -178,6 +190,7 @@ export class TargetRunner {
         stop: this.options.stop,
         deadline: this.options.deadline,
         counters: this.options.counters,
+        latency: this.latency,
         settle: (entry, outcome, failure) => this.settle(entry, outcome, failure),
       });
     } finally {
@@ -208,6 +221,10 @@ export class TargetRunner {
     const counters = this.options.counters;
     counters[outcome]++;
     if (failure) {
+      const byCode = (counters.failuresByCode ??= {});
+      // Bounded like the samples: a run cannot grow the report with distinct codes.
+      if (byCode[failure.code] !== undefined || Object.keys(byCode).length < MAX_FAILURE_CODES)
+        byCode[failure.code] = (byCode[failure.code] ?? 0) + 1;
       pushSample(counters.failures, {
         position: item.envelope.position,
         id: item.envelope.event.id,
