@@ -26,10 +26,3 @@ export function copyCell(cell: Cell): string {
 export function hasNul(cell: Cell): boolean {
   return typeof cell === "string" && cell.includes("\0");
 }
-
-/** A stage row: group, seq, delete flag, then the cells. */
-export function copyRow(group: number, seq: number, del: boolean, cells: readonly Cell[]): string {
-  let line = `${group}\t${seq}\t${del ? "t" : "f"}`;
-  for (const cell of cells) line += `\t${copyCell(cell)}`;
-  return `${line}\n`;
-}

@@ -15,7 +15,7 @@ import type postgres from "postgres";
 import { type Envelope, type ItemFailure, PluginError, type WriteResult } from "../../src/sdk/index.ts";
 import { isRowAction, type RowAction } from "../shared/table-mapping/compile.ts";
 import { rowDestination } from "../shared/table-mapping/describe.ts";
-import { copyRow, hasNul } from "./copy-text.ts";
+import { copyCell, hasNul } from "./copy-text.ts";
 import { type ClassifiedError, classifyPostgresError } from "./errors.ts";
 import { copyStageSql, createStageSql, deleteSql, type TableLayout, upsertSql } from "./sql.ts";
 
@@ -99,6 +99,8 @@ export class PostgresTableWriter {
     const onAbort = () => current?.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
     const groups = staged.length === 0 ? 0 : staged[staged.length - 1]!.group + 1;
+    // Encoded before BEGIN, so the transaction is not held open while JavaScript works.
+    const text = encodeStage(staged, mapping.keys.length + mapping.values.length);
     const hasDeletes = staged.some((s) => s.action.kind === "delete");
     try {
       // Fast path: no savepoint (two round trips fewer). The stage is created without waiting
@@ -108,7 +110,7 @@ export class PostgresTableWriter {
         .begin((tx) =>
           stallOnLostConnection(async () => {
             track(tx.unsafe(this.#statements.stage)).execute();
-            await this.#copy(tx, staged, track, signal);
+            await this.#copy(tx, text, track, signal);
             try {
               return await this.#runRange(tx, [0, groups - 1, 0, MAX_SEQ], hasDeletes, track);
             } catch (error) {
@@ -126,7 +128,7 @@ export class PostgresTableWriter {
         await this.#sql.begin((tx) =>
           stallOnLostConnection(async () => {
             track(tx.unsafe(this.#statements.stage)).execute();
-            await this.#copy(tx, staged, track, signal);
+            await this.#copy(tx, text, track, signal);
             await this.#applyGroups(tx, staged, 0, groups - 1, outcome, batch, track, signal);
           }, signal),
         );
@@ -166,23 +168,10 @@ export class PostgresTableWriter {
    */
   async #copy(
     tx: postgres.TransactionSql,
-    staged: readonly Staged[],
+    text: string,
     track: Track,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const width = this.#layout.mapping.keys.length + this.#layout.mapping.values.length;
-    const padding: null[] = [];
-    let text = "";
-    for (const { action, group } of staged) {
-      const cells = [...action.key, ...action.values];
-      padding.length = width - cells.length;
-      text += copyRow(
-        group,
-        action.index,
-        action.kind === "delete",
-        padding.length > 0 ? [...cells, ...padding.fill(null)] : cells,
-      );
-    }
     const stream = await track(tx.unsafe(this.#statements.copy)).writable();
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(new Cancelled());
@@ -312,6 +301,23 @@ function isLostConnection(error: unknown): boolean {
     code === "57P03" ||
     /^E(CONNRESET|PIPE|TIMEDOUT)$/.test(code)
   );
+}
+
+/**
+ * The stage rows as COPY text. Every row has every column: a delete without a guard carries
+ * only its key, so its value columns are sent as NULL.
+ */
+function encodeStage(staged: readonly Staged[], width: number): string {
+  const lines: string[] = new Array(staged.length);
+  for (let i = 0; i < staged.length; i++) {
+    const { action, group } = staged[i]!;
+    let line = `${group}\t${action.index}\t${action.kind === "delete" ? "t" : "f"}`;
+    for (const cell of action.key) line += `\t${copyCell(cell)}`;
+    for (const cell of action.values) line += `\t${copyCell(cell)}`;
+    for (let c = action.key.length + action.values.length; c < width; c++) line += "\t\\N";
+    lines[i] = line;
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
 }
 
 /**
