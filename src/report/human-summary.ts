@@ -14,6 +14,15 @@ export function renderHumanSummary(report: RunReport): string {
       (report.filter.unrouted > 0 ? ` · ${n(report.filter.unrouted)} matched no route` : "") +
       (report.throughput.readPerSecond > 0 ? ` · ${n(report.throughput.readPerSecond)} events/s` : ""),
   );
+  if (report.shard) lines.push(`  shard ${report.shard.index}/${report.shard.count} (${report.shard.mode})`);
+  const resumed = report.checkpoint?.resumed;
+  if (resumed) {
+    // Counters above cover the whole logical run; say where this run took over.
+    lines.push(
+      `  resumed from ${resumed.from} (checkpoint of ${resumed.savedAt}); counts cover all ${resumed.previousAttempts + 1} runs` +
+        (resumed.mayRepeat > 0 ? `; up to ${n(resumed.mayRepeat)} events in flight then may have been delivered twice` : ""),
+    );
+  }
   const routed = report.targets.some((t) => t.selected !== report.filter.matched);
   for (const t of report.targets) {
     const parts = report.dryRun

@@ -175,8 +175,9 @@ const checkpoint = object<CheckpointReport>({
     saves: count(),
     savingMs: { type: "number", minimum: 0 },
     resumed: object<NonNullable<CheckpointReport["resumed"]>>({
-      required: ["savedAt", "firstStartedAt", "previousAttempts", "mayRepeat"],
+      required: ["from", "savedAt", "firstStartedAt", "previousAttempts", "mayRepeat"],
       properties: {
+        from: text("Where the read continued (the source's cursor, in words)"),
         savedAt: text(),
         firstStartedAt: text(),
         previousAttempts: count(),

@@ -138,6 +138,8 @@ export interface CheckpointReport {
   savingMs: number;
   /** Set when this run resumed an interrupted one. */
   resumed?: {
+    /** Where the read continued, in words (`events-02.ndjson:1201`, `Scan: 3 of 8 segments done`). */
+    from: string;
     /** When the checkpoint resumed from was saved. */
     savedAt: string;
     /** When the logical run first started. */

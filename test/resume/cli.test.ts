@@ -41,6 +41,7 @@ describe("run --checkpoint", () => {
     expect(r.source.read).toBe(100);
     expect(r.targets[0].sent).toBe(100);
     expect(r.checkpoint.resumed).toMatchObject({ previousAttempts: 1, mayRepeat: 0 });
+    expect(r.checkpoint.resumed.from).toBe(`events-01.ndjson:51`);
   });
 
   test("refusals name the problem: no checkpoint to resume, a changed configuration, stdin, flags without --checkpoint", async () => {

@@ -261,6 +261,7 @@ export class Checkpointer {
       savingMs: Math.round(this.savingMs),
       ...(resumed && {
         resumed: {
+          from: describeCursor(resumed.cursor),
           savedAt: resumed.resumedAt,
           firstStartedAt: resumed.startedAt,
           previousAttempts: resumed.previousAttempts,
@@ -307,4 +308,34 @@ export class Checkpointer {
       this.savingMs += performance.now() - started;
     }
   }
+}
+
+/**
+ * A source cursor in words, for the report: the built-in cursors' shapes (file, DynamoDB Scan,
+ * Query, sorted Scan) by name, any other as its JSON (truncated).
+ */
+export function describeCursor(cursor: JsonValue | null): string {
+  if (cursor === null) return "the beginning";
+  const c = cursor as Record<string, JsonValue>;
+  if (typeof c === "object" && !Array.isArray(c)) {
+    if (Array.isArray(c.files) && typeof c.file === "number") {
+      const name = c.files[c.file];
+      if (typeof name !== "string") return "the end of the inputs";
+      if (typeof c.batches === "number" && c.batches > 0) return `${name}, after ${c.batches} batches`;
+      return `${name}:${c.line}`;
+    }
+    if (c.kind === "scan" && Array.isArray(c.state)) {
+      const done = c.state.filter((s) => s === "done").length;
+      const going = c.state.filter((s) => s !== "done" && s !== null).length;
+      return `Scan: ${done} of ${c.state.length} segments done, ${going} under way`;
+    }
+    if (c.kind === "query")
+      return c.done ? "the end of the Query" : `Query after ${truncate(JSON.stringify(c.last))}`;
+    if (c.kind === "sorted" && typeof c.position === "string") return `after ${c.position} (sorted Scan)`;
+  }
+  return truncate(JSON.stringify(cursor));
+}
+
+function truncate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
