@@ -198,13 +198,18 @@ export function collapseActions(
 
 /** The NDJSON lines of one action (the action line, then the document line unless a delete). */
 export function actionLines(index: string, action: BulkAction): string {
-  const meta: string[] = [`"_index":${JSON.stringify(index)}`, `"_id":${JSON.stringify(action.id)}`];
-  if (action.routing !== undefined) meta.push(`"routing":${JSON.stringify(action.routing)}`);
+  // Written by hand, not JSON.stringify of an object: this runs once per event.
+  let meta = `"_index":${quote(index)},"_id":${quote(action.id)}`;
+  if (action.routing !== undefined) meta += `,"routing":${quote(action.routing)}`;
   // Written as text: a long beyond 2^53 stays exact.
-  if (action.version !== undefined) meta.push(`"version":${action.version}`, `"version_type":"external_gte"`);
-  const verb = action.kind === "delete" ? "delete" : "index";
-  const head = `{"${verb}":{${meta.join(",")}}}\n`;
-  return action.kind === "delete" ? head : `${head}${oneLine(action.document!)}\n`;
+  if (action.version !== undefined) meta += `,"version":${action.version},"version_type":"external_gte"`;
+  if (action.kind === "delete") return `{"delete":{${meta}}}\n`;
+  return `{"index":{${meta}}}\n${oneLine(action.document!)}\n`;
+}
+
+/** JSON string literal; the common case (no quote, backslash or control character) without JSON.stringify. */
+function quote(value: string): string {
+  return /["\\\u0000-\u001f\u2028\u2029]/.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
 /** NDJSON needs one line per document: original texts may be pretty-printed. */
@@ -212,7 +217,11 @@ function oneLine(text: string): string {
   return text.includes("\n") || text.includes("\r") ? JSON.stringify(JSON.parse(text)) : text;
 }
 
-/** Splits collapsed actions into request bodies of at most `maxBytes` and `maxItems`. */
+/**
+ * Splits collapsed actions into request bodies of at most `maxBytes` and `maxItems`. UTF-8 bytes
+ * are counted only once the cheap bound (3 bytes per UTF-16 unit) could pass the limit: a body
+ * of a thousand 1 KB documents under a 5 MiB limit never pays for counting.
+ */
 export function chunkRequests(
   index: string,
   actions: readonly CollapsedAction[],
@@ -220,22 +229,31 @@ export function chunkRequests(
   maxBytes: number,
 ): Array<{ body: string; actions: CollapsedAction[] }> {
   const chunks: Array<{ body: string; actions: CollapsedAction[] }> = [];
-  let parts: string[] = [];
-  let bytes = 0;
+  let body = "";
+  let chars = 0;
+  /** Exact UTF-8 bytes of `body`, once counting started. */
+  let bytes: number | undefined;
   let members: CollapsedAction[] = [];
   for (const collapsed of actions) {
     const lines = actionLines(index, collapsed.action);
-    const size = Buffer.byteLength(lines);
-    if (members.length > 0 && (members.length >= maxItems || bytes + size > maxBytes)) {
-      chunks.push({ body: parts.join(""), actions: members });
-      parts = [];
-      bytes = 0;
+    if (bytes === undefined && (chars + lines.length) * 3 > maxBytes) bytes = Buffer.byteLength(body);
+    let size = bytes === undefined ? 0 : Buffer.byteLength(lines);
+    if (
+      members.length > 0 &&
+      (members.length >= maxItems || (bytes !== undefined && bytes + size > maxBytes))
+    ) {
+      chunks.push({ body, actions: members });
+      body = "";
+      chars = 0;
       members = [];
+      bytes = lines.length * 3 > maxBytes ? 0 : undefined;
+      if (bytes !== undefined) size = Buffer.byteLength(lines);
     }
-    parts.push(lines);
-    bytes += size;
+    body += lines;
+    chars += lines.length;
+    if (bytes !== undefined) bytes += size;
     members.push(collapsed);
   }
-  if (members.length > 0) chunks.push({ body: parts.join(""), actions: members });
+  if (members.length > 0) chunks.push({ body, actions: members });
   return chunks;
 }

@@ -154,6 +154,17 @@ describe("bulk actions", () => {
     expect(chunkRequests("i", actions, 4, 1 << 20).map((c) => c.actions.length)).toEqual([4, 4, 2]);
     const oneLine = actionLines("i", actions[0]!.action).length;
     expect(chunkRequests("i", actions, 100, oneLine * 3).map((c) => c.actions.length)).toEqual([3, 3, 3, 1]);
+    // Multi-byte text: cut on UTF-8 bytes, never over the limit.
+    const wide = collapseActions(
+      Array.from({ length: 7 }, (_, i) => ({
+        index: i,
+        action: { kind: "index" as const, id: `w${i}`, document: `{"t":"${"日".repeat(100)}"}` },
+      })),
+    );
+    const wideBytes = Buffer.byteLength(actionLines("i", wide[0]!.action));
+    const cut = chunkRequests("i", wide, 100, wideBytes * 2);
+    expect(cut.map((c) => c.actions.length)).toEqual([2, 2, 2, 1]);
+    for (const c of cut) expect(Buffer.byteLength(c.body)).toBeLessThanOrEqual(wideBytes * 2);
   });
 });
 
