@@ -84,7 +84,10 @@ export function createPostgresTarget(config: PostgresTargetConfig, host: Host): 
       writer = undefined;
       const client = sql;
       sql = undefined;
-      await client?.end({ timeout: 5 });
+      // No write is in flight at close (the engine flushes first), so a short grace is enough;
+      // it also bounds postgres.js waiting on a connection lost mid-write (it keeps that
+      // connection's last query as pending forever).
+      await client?.end({ timeout: 1 });
     },
   };
 }
