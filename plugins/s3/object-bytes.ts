@@ -99,7 +99,8 @@ async function* resumingBody(
         );
       }
       host.log.debug(`${name}: stream broke at byte ${position}, resuming with a ranged GET`);
-      await host.sleep(Math.min(5000, 50 * 2 ** failures) * Math.random());
+      // Full jitter, 25 ms doubling: a broken connection is usually over at once.
+      await host.sleep(Math.min(2000, 25 * 2 ** failures) * Math.random());
       if (object.end !== undefined && position >= object.end) return;
       current = await getFrom(client, host, counts, object, object.etag, position, signal);
     }

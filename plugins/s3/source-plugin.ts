@@ -5,15 +5,20 @@ import { parseS3Url } from "./s3-url.ts";
 import { S3Source, type S3SourceConfig } from "./source.ts";
 
 /**
- * Ranged GETs in flight ahead of the bytes being parsed. An object of known size is read in parts
- * of `readAheadBytes / (readAhead + 1)` bytes, each its own ranged GET, so a large object
- * downloads over several connections and small objects are fetched several at a time; the parts
+ * Ranged GETs in flight ahead of the bytes being parsed: objects are fetched several at a time,
+ * and an object larger than {@link DEFAULT_PART_SIZE} in parts over several connections; parts
  * are parsed strictly in order. Measured here (scripts/bench/s3.ts, 1M events in 16 objects):
  * whole objects 4 ahead with 32 MiB raised the peak RSS to ~290 MB and read no faster on 2 cores.
  */
 export const DEFAULT_READ_AHEAD = 3;
-/** Bytes the parts being fetched and the one being parsed may hold together (see above). */
+/** Bytes the parts being fetched and the one being parsed may buffer together (see above). */
 export const DEFAULT_READ_AHEAD_BYTES = 12 * 1024 * 1024;
+/**
+ * Bytes per ranged GET of a large object. Each GET costs client CPU: reading 200 MB from the
+ * loopback server took ~1.2-1.4 s of CPU in 3 MiB parts, ~0.9-1.2 s in 16 MiB parts and ~0.75 s
+ * whole, so only objects beyond the sizes Firehose writes (≤ 128 MiB, mostly far less) are split.
+ */
+export const DEFAULT_PART_SIZE = 64 * 1024 * 1024;
 
 /** The `s3` source: `--from s3://bucket/prefix/…`. */
 export const s3Source = defineSource<S3SourceConfig>({
@@ -66,9 +71,8 @@ export const s3Source = defineSource<S3SourceConfig>({
         minimum: 0,
         default: DEFAULT_READ_AHEAD,
         description:
-          "Ranged GETs in flight ahead of the bytes being parsed: an object of known size is read in parts of " +
-          "readAheadBytes / (readAhead + 1) bytes, so a large object downloads over several connections and small " +
-          "objects several at a time; parts are parsed in order.",
+          "GETs in flight ahead of the bytes being parsed: small objects are fetched several at a time, a large one " +
+          "in parts (partSize) over several connections; everything is parsed in order.",
       },
       readAheadBytes: {
         type: "integer",
@@ -76,6 +80,14 @@ export const s3Source = defineSource<S3SourceConfig>({
         default: DEFAULT_READ_AHEAD_BYTES,
         description:
           "Bytes (as stored, before gunzip) the part being parsed and those fetched ahead may hold in memory together.",
+      },
+      partSize: {
+        type: "integer",
+        minimum: 65536,
+        default: DEFAULT_PART_SIZE,
+        description:
+          "Objects larger than this (with a size and ETag from the listing) are read in ranged GETs of this many bytes, " +
+          "several in flight (readAhead), each buffering at most readAheadBytes / (readAhead + 1).",
       },
       dateLayout: {
         type: "string",

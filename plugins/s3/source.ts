@@ -52,6 +52,7 @@ export interface S3SourceConfig {
   maxRecordBytes: number;
   readAhead: number;
   readAheadBytes: number;
+  partSize: number;
   dateLayout: string;
   dateSlackSeconds: number;
   sortBy?: string[];
@@ -73,9 +74,9 @@ interface PlannedObject {
 }
 
 /**
- * A byte range of an object, fetched by its own ranged GET: objects of known size and ETag are
- * read in parts, so the parts of one large object download in parallel like several small
- * objects do (one S3 connection is limited to a share of the bandwidth).
+ * A byte range of an object, fetched by its own ranged GET: objects of known size and ETag larger
+ * than `partSize` are read in parts, so the parts of one large object download in parallel like
+ * several small objects do (one S3 connection is limited to a share of the bandwidth).
  */
 interface Part {
   planned: PlannedObject;
@@ -171,10 +172,13 @@ export class S3Source implements Source {
     if (this.client === undefined) await this.open(ctx);
     const resume =
       ctx.resumeFrom === undefined || ctx.resumeFrom === null ? undefined : parseCursor(ctx.resumeFrom);
-    const partSize = Math.max(
+    // Each part in flight buffers at most its share of the budget; a longer part waits for the
+    // parser with its connection held back by TCP flow control.
+    const bufferBytes = Math.max(
       256 * 1024,
       Math.floor(this.config.readAheadBytes / (this.config.readAhead + 1)),
     );
+    const partSize = this.config.partSize;
     const start = (part: Part): Started => {
       const opened = openObject(
         this.client!,
@@ -188,7 +192,7 @@ export class S3Source implements Source {
           ...(part.end !== undefined ? { end: part.end } : {}),
         },
         ctx.signal,
-      ).then((object) => ({ etag: object.etag, prefetch: new Prefetch(object.bytes, partSize) }));
+      ).then((object) => ({ etag: object.etag, prefetch: new Prefetch(object.bytes, bufferBytes) }));
       // Awaited when its turn comes; until then a failure must not be an unhandled rejection.
       opened.catch(() => {});
       return { opened };

@@ -2,7 +2,7 @@
  * Read-side benchmark of the `s3` source next to the file source reading the same files from disk:
  *
  *   bun scripts/bench/s3.ts [--count 1000000] [--objects 16] [--runs 3] [--dir /tmp] [--gzip]
- *                           [--read-ahead <objects>] [--read-ahead-bytes <bytes>]
+ *                           [--read-ahead <GETs>] [--read-ahead-bytes <bytes>] [--part-size <bytes>]
  *
  * Generates `count` events with generate-events.ts into `objects` NDJSON files (once, cached in
  * --dir; gzipped with --gzip), starts the test harness's S3 server (S3Proxy on loopback, see
@@ -26,7 +26,11 @@ import {
 } from "../../plugins/file/source-plugin.ts";
 import { FIREHOSE_LAYOUT } from "../../plugins/s3/date-layout.ts";
 import { S3Source } from "../../plugins/s3/source.ts";
-import { DEFAULT_READ_AHEAD, DEFAULT_READ_AHEAD_BYTES } from "../../plugins/s3/source-plugin.ts";
+import {
+  DEFAULT_PART_SIZE,
+  DEFAULT_READ_AHEAD,
+  DEFAULT_READ_AHEAD_BYTES,
+} from "../../plugins/s3/source-plugin.ts";
 import { createHost } from "../../src/host/create-host.ts";
 import type { Source, SourceOpenContext } from "../../src/sdk/index.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION, startS3Server } from "../../test/services/s3-server.ts";
@@ -73,6 +77,7 @@ async function runPhase(): Promise<void> {
         maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
         readAhead: Number(get("read-ahead") ?? DEFAULT_READ_AHEAD),
         readAheadBytes: Number(get("read-ahead-bytes") ?? DEFAULT_READ_AHEAD_BYTES),
+        partSize: Number(get("part-size") ?? DEFAULT_PART_SIZE),
         dateLayout: FIREHOSE_LAYOUT,
         dateSlackSeconds: 900,
         sortRunSize: 100_000,
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
           server.endpoint,
           "--bucket",
           bucket,
-          ...["read-ahead", "read-ahead-bytes"].flatMap((name) =>
+          ...["read-ahead", "read-ahead-bytes", "part-size"].flatMap((name) =>
             get(name) ? [`--${name}`, get(name)!] : [],
           ),
         ],

@@ -70,7 +70,7 @@ test("an object read in ranged parts: after a cut, the next GET asks for the res
   const part = 256 * 1024;
   expect(size).toBeGreaterThan(part);
   // One part in flight at a time (readAhead 0), so the requests come in a fixed order.
-  const config = { readAhead: 0, readAheadBytes: part };
+  const config = { readAhead: 0, readAheadBytes: part, partSize: part };
   const clean = await readSource(s3SourceFor(url, proxy.endpoint, config));
   proxy.clear();
   proxy.add(

@@ -6,7 +6,11 @@ import { gzipSync } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { FIREHOSE_LAYOUT } from "../../plugins/s3/date-layout.ts";
 import { S3Source, type S3SourceConfig } from "../../plugins/s3/source.ts";
-import { DEFAULT_READ_AHEAD, DEFAULT_READ_AHEAD_BYTES } from "../../plugins/s3/source-plugin.ts";
+import {
+  DEFAULT_PART_SIZE,
+  DEFAULT_READ_AHEAD,
+  DEFAULT_READ_AHEAD_BYTES,
+} from "../../plugins/s3/source-plugin.ts";
 import { createHost, disposeTempDirs } from "../../src/host/create-host.ts";
 import type { Host, JsonValue, SourceBatch, SourceOpenContext } from "../../src/sdk/index.ts";
 import { S3_LOCAL_CREDENTIALS, S3_LOCAL_REGION } from "../services/s3-server.ts";
@@ -46,6 +50,7 @@ export function s3SourceFor(
     maxRecordBytes: 1 << 20,
     readAhead: DEFAULT_READ_AHEAD,
     readAheadBytes: DEFAULT_READ_AHEAD_BYTES,
+    partSize: DEFAULT_PART_SIZE,
     dateLayout: FIREHOSE_LAYOUT,
     dateSlackSeconds: 900,
     sortRunSize: 100_000,
