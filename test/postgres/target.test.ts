@@ -409,3 +409,42 @@ describe("postgres target: check and dry run", () => {
     expect(text).not.toContain(server.password);
   });
 });
+
+describe("postgres target: TLS", () => {
+  // The harness turns TLS on when `openssl` can make a certificate. Without openssl there is no
+  // TLS server to talk to: the test is then reported skipped, never counted as passed.
+  const opensslAvailable = Bun.which("openssl") !== null;
+  test.skipIf(!opensslAvailable)(
+    "require and verify-full (with the CA file) connect over TLS, disable does not; verify-full without the CA is refused",
+    async () => {
+      expect(server.tlsCaFile).toBeDefined();
+      const schema = await freshSchema(server);
+      const inTls = async (tls: Record<string, unknown>) => {
+        const target = await openTarget(server, { schema, table: "t", createTable: true, tls });
+        const result = await target.write(
+          envelopes([{ ...userEvent(1), id: `x-${JSON.stringify(tls).length}` }]),
+        );
+        const { ssl } = await one(
+          "SELECT bool_or(s.ssl) AS ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name LIKE 'rehydrate%'",
+        );
+        await target.close?.();
+        return { result, ssl };
+      };
+      expect(await inTls({ mode: "require" })).toEqual({ result: { failures: [] }, ssl: true });
+      expect(await inTls({ mode: "verify-full", caFile: server.tlsCaFile })).toEqual({
+        result: { failures: [] },
+        ssl: true,
+      });
+      expect(await inTls({ mode: "disable" })).toEqual({ result: { failures: [] }, ssl: false });
+      // Without the CA, the self-signed certificate is refused.
+      const untrusted = await openTarget(
+        server,
+        { schema, table: "t", tls: { mode: "verify-full" } },
+        testHost({ dryRun: true }),
+      );
+      const check = await untrusted.check();
+      expect(check.ok).toBe(false);
+      expect(check.details.join("\n")).toMatch(/certificate/i);
+    },
+  );
+});

