@@ -145,7 +145,7 @@ targets:
     expect(sqliteRows(join(dir, "sharded.db"), "orders")).toEqual(
       sqliteRows(join(dir, "single.db"), "orders"),
     );
-  }, 60_000);
+  }, 120_000);
 
   test("file → SQLite with --order-key, key-hash shards: per-key order holds in every shard", async () => {
     const dir = join(root, "key-hash");
@@ -209,7 +209,7 @@ targets:
     const matched = events.filter((e) => e.source === "shop");
     expect(deliveries).toHaveLength(matched.length);
     expect(new Set(owner.values()).size).toBe(SHARDS);
-  }, 60_000);
+  }, 120_000);
 
   test("DynamoDB Local → DynamoDB Local, Scan segments split across shards into a version-guarded table", async () => {
     const dir = join(root, "dynamodb");
@@ -219,7 +219,7 @@ targets:
       { name: "pk", type: "S" },
       { name: "sk", type: "N" },
     ]);
-    const { events } = writeOrderEvents(dir, { files: 1, perFile: 240, keys: 30, seed: 9 });
+    const { events } = writeOrderEvents(dir, { files: 1, perFile: 160, keys: 20, seed: 9 });
     await putItems(
       client,
       source,
@@ -271,5 +271,5 @@ targets:
       expect(shard.source.read).toBeGreaterThan(0);
     }
     expect(await dynamoItems(client, targets.sharded)).toEqual(await dynamoItems(client, targets.single));
-  }, 60_000);
+  }, 120_000);
 });
