@@ -394,6 +394,19 @@ describe("postgres target: check and dry run", () => {
     expect(count).toBe(0);
   });
 
+  test("check takes no lock on the table: it completes while another session holds ACCESS EXCLUSIVE", async () => {
+    const schema = await freshSchema(server);
+    await sql.unsafe(`CREATE TABLE ${ident(schema)}.busy (id text PRIMARY KEY, event jsonb)`);
+    const unlock = await holdLock(sql, `${ident(schema)}.busy`);
+    try {
+      const target = await openTarget(server, { schema, table: "busy" }, testHost({ dryRun: true }));
+      const result = await Promise.race([target.check(), Bun.sleep(5000).then(() => "blocked" as const)]);
+      expect(result).toMatchObject({ ok: true });
+    } finally {
+      await unlock();
+    }
+  });
+
   test("a wrong password is reported without the password", async () => {
     const target = await openTarget(
       server,
