@@ -407,6 +407,33 @@ describe("postgres target: check and dry run", () => {
     }
   });
 
+  test("a role without rights: check names them, and opening the target stops the run", async () => {
+    const schema = await freshSchema(server);
+    await sql.unsafe(`CREATE TABLE ${ident(schema)}.locked (id text PRIMARY KEY, event jsonb)`);
+    const role = `reader_${process.pid}`;
+    await sql.unsafe(`DROP ROLE IF EXISTS ${role}`);
+    await sql.unsafe(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'`);
+    await sql.unsafe(`GRANT USAGE ON SCHEMA ${ident(schema)} TO ${role}`);
+    await sql.unsafe(`GRANT SELECT ON ${ident(schema)}.locked TO ${role}`);
+    await sql.unsafe(`REVOKE TEMPORARY ON DATABASE postgres FROM PUBLIC`);
+    try {
+      const url = `postgres://${role}:reader-pw@127.0.0.1:${server.port}/postgres`;
+      const dry = await openTarget(server, { url, schema, table: "locked" }, testHost({ dryRun: true }));
+      const result = await dry.check();
+      expect(result.ok).toBe(false);
+      const text = result.details.join("\n");
+      expect(text).toContain("this role lacks INSERT, UPDATE on table");
+      expect(text).toContain("may not create temporary tables");
+      await expect(openTarget(server, { url, schema, table: "locked" })).rejects.toThrow(
+        /lacks INSERT, UPDATE/,
+      );
+    } finally {
+      await sql.unsafe(`GRANT TEMPORARY ON DATABASE postgres TO PUBLIC`);
+      await sql.unsafe(`DROP OWNED BY ${role}`);
+      await sql.unsafe(`DROP ROLE ${role}`);
+    }
+  });
+
   test("a wrong password is reported without the password", async () => {
     const target = await openTarget(
       server,
