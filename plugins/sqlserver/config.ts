@@ -40,10 +40,15 @@ export interface SqlServerTargetConfig extends TableMappingConfig {
   bulkChunkRows: number;
 }
 
+/** Default {@link SqlServerTargetConfig.lanes}: writes in flight, one connection each. */
 export const DEFAULT_LANES = 4;
+/** Default batch size: large enough that the bulk path's round trips are amortised. */
 export const DEFAULT_SQLSERVER_BATCH_SIZE = 2000;
+/** Default {@link SqlServerTargetConfig.bulkChunkRows}. */
 export const DEFAULT_BULK_CHUNK_ROWS = 5000;
+/** Default {@link SqlServerTargetConfig.connectTimeoutMs} (tedious's own default is 15 s too). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** Default {@link SqlServerTargetConfig.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What the shared mapping offers this backend. */

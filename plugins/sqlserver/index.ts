@@ -36,5 +36,6 @@ export const sqlserver = sqlServerPlugin("sqlserver");
 /** The same target under the `mssql` scheme. */
 export const mssql = sqlServerPlugin("mssql");
 
+/** Both, for plugins/index.ts. */
 const plugins: Plugin[] = [sqlserver as Plugin, mssql as Plugin];
 export default plugins;
