@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 . scripts/ensure-bun.sh
 
 # System tools some tests use, from Debian's packages when apt-get is there: Java for DynamoDB
-# Local (required), shellcheck for install.sh and ruby for `ruby -c` on the Homebrew formula
+# Local and OpenSearch (required), Maven to fetch OpenSearch, shellcheck for install.sh and ruby for `ruby -c` on the Homebrew formula
 # (those tests say "skipped" without them), busybox for the minimal-shell install test.
 missing=""
 command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+# Maven resolves the OpenSearch test engine from Maven Central (test/services/opensearch.ts).
+command -v mvn >/dev/null 2>&1 || missing="$missing maven"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
 command -v ruby >/dev/null 2>&1 || missing="$missing ruby"
 command -v busybox >/dev/null 2>&1 || missing="$missing busybox"
