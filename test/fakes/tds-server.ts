@@ -14,8 +14,13 @@
  * - bulk load (0x07): the client's COLMETADATA and ROW tokens decoded into rows;
  * - attention (0x06) → DONE with the attention flag.
  * Value types decoded from RPC parameters and bulk rows: the integer, bit, float, decimal,
- * (n)char/(n)varchar (also `max`, PLP-encoded) and varbinary types; others are recorded as
- * `undefined` with their type id.
+ * (n)char/(n)varchar (also `max`, PLP-encoded) and varbinary types; date, time and guid values
+ * are recorded as `undefined` with their type; other types are refused with an ERROR token.
+ *
+ * Fault injection: {@link TdsFake.failStatement} (the n-th statement gets an error such as 1205
+ * or 40613, silence — the client times out — or a cut connection), {@link TdsFake.loginError}
+ * and {@link TdsFake.loginSilence}. `TDS_FAKE_TRACE=1` prints every message in and out.
+ * Besides tedious, Microsoft's JDBC driver is checked against it (test/sqlserver/jdbc-client.test.ts).
  *
  * @module
  */
