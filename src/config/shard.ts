@@ -278,9 +278,9 @@ export function applyShard<P extends ShardablePlan>(
   if (spec.shard === undefined) {
     if (spec.shardCount !== undefined) throw new ConfigError("--shard-count needs --shard auto", where);
     if (spec.shardMode !== undefined) throw new ConfigError("--shard-mode needs --shard", where);
-    for (const path of [plan.reportPath, plan.failedPath]) {
-      if (path?.includes("{shard}")) throw new ConfigError(`{shard} in ${path} needs --shard`, where);
-    }
+    // An unsplit run is the one shard of one: the same pipeline file works with and without --shard.
+    if (plan.reportPath) plan.reportPath = plan.reportPath.replaceAll("{shard}", "1-of-1");
+    if (plan.failedPath) plan.failedPath = plan.failedPath.replaceAll("{shard}", "1-of-1");
     return plan;
   }
   const shard = parseShard(spec.shard, env, {

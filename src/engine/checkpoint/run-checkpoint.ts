@@ -134,8 +134,8 @@ export async function attachCheckpoint(
     location = location.includes("{shard}")
       ? location.replaceAll("{shard}", tag)
       : `${location}-shard-${tag}`;
-  } else if (location.includes("{shard}")) {
-    throw new ConfigError("{shard} in the checkpoint location needs --shard", "--checkpoint");
+  } else {
+    location = location.replaceAll("{shard}", "1-of-1");
   }
   let checkpointer: Checkpointer;
   try {
