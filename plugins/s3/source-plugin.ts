@@ -8,11 +8,12 @@ import { S3Source, type S3SourceConfig } from "./source.ts";
  * Ranged GETs in flight ahead of the bytes being parsed: objects are fetched several at a time,
  * and an object larger than {@link DEFAULT_PART_SIZE} in parts over several connections; parts
  * are parsed strictly in order. Measured here (scripts/bench/s3.ts, 1M events in 16 objects):
- * whole objects 4 ahead with 32 MiB raised the peak RSS to ~290 MB and read no faster on 2 cores.
+ * 4 ahead with 32 MiB raised the peak RSS to ~290 MB and read no faster on 2 cores, 3 with
+ * 12 MiB to ~215 MB, 2 with 8 MiB stayed at ~180-190 MB.
  */
-export const DEFAULT_READ_AHEAD = 3;
-/** Bytes the parts being fetched and the one being parsed may buffer together (see above). */
-export const DEFAULT_READ_AHEAD_BYTES = 12 * 1024 * 1024;
+export const DEFAULT_READ_AHEAD = 2;
+/** Bytes the GETs in flight and the one being parsed may buffer together (see above). */
+export const DEFAULT_READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /**
  * Bytes per ranged GET of a large object. Each GET costs client CPU: reading 200 MB from the
  * loopback server took ~1.2-1.4 s of CPU in 3 MiB parts, ~0.9-1.2 s in 16 MiB parts and ~0.75 s
