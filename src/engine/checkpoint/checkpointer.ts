@@ -25,6 +25,7 @@ import {
   type CheckpointDocument,
   type Counters,
   describeIdentityChange,
+  emptyCounters,
   type RunIdentity,
 } from "./format.ts";
 import { FrontierCounters } from "./frontier-counters.ts";
@@ -115,16 +116,7 @@ export class Checkpointer {
     this.startedAt = from?.startedAt ?? new Date(this.now()).toISOString();
     this.attempts = (from?.attempts ?? 0) + 1;
     this.cursor = from?.cursor ?? null;
-    const empty: Counters = {
-      read: 0,
-      invalid: 0,
-      matched: 0,
-      unmatched: 0,
-      prefiltered: 0,
-      unrouted: 0,
-      targets: options.targetNames.map((name) => ({ name, sent: 0, failed: 0, skipped: 0, cancelled: 0 })),
-    };
-    this.counters = new FrontierCounters(from?.counters ?? empty);
+    this.counters = new FrontierCounters(from?.counters ?? emptyCounters(options.targetNames));
     this.resumePoint = from
       ? {
           cursor: from.cursor,
