@@ -134,6 +134,7 @@ async function freshIndex(name: string): Promise<void> {
 async function drive(work: (from: number, to: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: inflight }, async () => {
       while (next < count) {
@@ -143,8 +144,12 @@ async function drive(work: (from: number, to: number) => Promise<void>): Promise
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
+  lastCpuSeconds = (used.user + used.system) / 1e6;
   return count / ((performance.now() - started) / 1000);
 }
+/** CPU seconds this process spent in the last {@link drive}: the client side's own cost. */
+let lastCpuSeconds = 0;
 
 const results: Array<[string, number, string]> = [];
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -197,8 +202,11 @@ let targetRate = 0;
 const rounds = Number(values.rounds);
 for (let round = 0; round < rounds; round++) {
   const plain = await runPlainBulk(round === rounds - 1 ? plainIndex : `${plainIndex}-${round}`);
+  const plainCpu = lastCpuSeconds;
   const written = await runTarget("bench-target", false);
-  console.log(`round ${round + 1}: plain _bulk ${fmt(plain)}/s, target ${fmt(written)}/s`);
+  console.log(
+    `round ${round + 1}: plain _bulk ${fmt(plain)}/s, target ${fmt(written)}/s (client CPU ${plainCpu.toFixed(1)} s vs ${lastCpuSeconds.toFixed(1)} s)`,
+  );
   plainBulk = Math.max(plainBulk, plain);
   targetRate = Math.max(targetRate, written);
   if (round < rounds - 1) await client.indices.delete({ index: `${plainIndex}-${round}` });
