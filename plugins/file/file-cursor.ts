@@ -225,3 +225,55 @@ function cursorOf(
   if (identity && file < files.length) cursor.identity = identity;
   return cursor;
 }
+
+/** Chunk size of a resumed plain-file read (as the file source's own reads). */
+const READ_CHUNK = 1 << 20;
+
+/**
+ * The bytes of an input from a resume position on. A plain regular file is read from the
+ * offset directly (after its BOM, since offsets count from after it); a gzipped file, a FIFO or
+ * anything else that cannot seek is read from `sniffed` (its bytes after the BOM) with the
+ * first `offset` bytes dropped. `sniffed` is then left unread (its `close` still runs).
+ */
+export async function bytesFrom(
+  input: Input,
+  sniffed: AsyncIterable<Uint8Array>,
+  start: InputStart,
+): Promise<AsyncIterable<Uint8Array>> {
+  if (start.offset === 0) return sniffed;
+  const seekable =
+    input.path !== undefined &&
+    !input.name.endsWith(".gz") &&
+    (await stat(input.path).then(
+      (info) => info.isFile(),
+      () => false,
+    ));
+  if (!seekable) return skipBytes(sniffed, start.offset, start.align);
+  const from = readFrom(input.path!, input.name, start.offset - (start.align ? 1 : 0));
+  // `align`: the byte before the offset is read too, then everything through the next newline dropped.
+  return start.align ? skipBytes(from, 1, true) : from;
+}
+
+/** Reads a file from byte `offset` counted after its BOM, in reused 1 MiB chunks. */
+async function* readFrom(path: string, name: string, offset: number): AsyncGenerator<Uint8Array> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, "r");
+    const head = new Uint8Array(3);
+    const { bytesRead } = await handle.read(head, 0, 3, 0);
+    const bom = bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    const buffer = new Uint8Array(READ_CHUNK);
+    let position = bom + offset;
+    for (;;) {
+      const { bytesRead: n } = await handle.read(buffer, 0, buffer.length, position);
+      if (n === 0) return;
+      position += n;
+      yield buffer.subarray(0, n);
+    }
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+    throw new PluginError(`cannot read: ${(error as Error).message}`, name);
+  } finally {
+    await handle?.close();
+  }
+}

@@ -2,11 +2,11 @@ import type { Host, Source, SourceBatch, SourceOpenContext } from "../../src/sdk
 import { readJsonArray } from "./array-reader.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
 import {
+  bytesFrom,
   checkCursor,
   type FileCursor,
   fileIdentity,
   shardInputs,
-  skipBytes,
   stampCursors,
   startOf,
 } from "./file-cursor.ts";
@@ -89,7 +89,7 @@ export class FileSource implements Source {
       if (start === undefined) continue;
       const identity = this.resumable && input.path ? await fileIdentity(input.path) : undefined;
       const { format: sniffed, rest: whole, close } = await sniff(openInput(input, this.stdin));
-      const rest = start.offset > 0 ? skipBytes(whole, start.offset, start.align) : whole;
+      const rest = await bytesFrom(input, whole, start);
       const format = this.config.format === "auto" ? sniffed : this.config.format;
       const options: ReaderOptions = {
         name: input.name,
