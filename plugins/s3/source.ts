@@ -4,9 +4,9 @@
  *
  * How one object is read: {@link openObject} sends GetObject (and resumes a broken body with a
  * ranged GET), a {@link Prefetch} keeps a bounded part of it queued ahead of the parser, the
- * bytes are gunzipped when the key ends in `.gz` or they start with the gzip magic bytes, a
- * {@link LineOffsets} notes where lines end (for cursors), and the file source's `sniff` and
- * readers turn them into batches. See docs/sources/s3.md.
+ * bytes are gunzipped when the key ends in `.gz` or they start with the gzip magic bytes, and the
+ * file source's `sniff` and readers turn them into batches (the NDJSON reader's byte offsets make
+ * the cursors). See docs/sources/s3.md.
  *
  * @module
  */
@@ -31,12 +31,11 @@ import {
   parseExportSummary,
   sortedBatches,
 } from "../file/dynamodb-export.ts";
-import { type ReaderOptions, readNdjson } from "../file/ndjson-reader.ts";
+import { type NdjsonReaderCursor, type ReaderOptions, readNdjson } from "../file/ndjson-reader.ts";
 import { sniff } from "../file/sniff.ts";
 import { createS3Client, loadS3Sdk, type S3Send } from "./client.ts";
 import { parseCursor, type S3Cursor } from "./cursor.ts";
 import { compileDateLayout, type DateLayout, outsideRange } from "./date-layout.ts";
-import { LineOffsets } from "./line-offsets.ts";
 import { compareKeys, type ListedObject, listSelection } from "./list-objects.ts";
 import { openObject } from "./object-bytes.ts";
 import { inOrderAhead, Prefetch } from "./read-ahead.ts";
@@ -349,8 +348,9 @@ export class S3Source implements Source {
       resume && resume.format !== "array"
         ? { offset: resume.offset, line: resume.line }
         : { offset: 0, line: 1 };
-    const tracker = new LineOffsets(origin);
-    const sniffed = await sniff(tracker.wrap(data));
+    // The reader's cursor offsets count from the input after a BOM: note whether one was there.
+    const bom = { seen: false };
+    const sniffed = await sniff(origin.offset === 0 ? noteBom(data, bom) : data);
     const items = this.readsItems;
     const format: "ndjson" | "array" =
       resume?.format === "array"
@@ -370,6 +370,7 @@ export class S3Source implements Source {
       batchSize: this.config.batchSize,
       maxRecordBytes: this.config.maxRecordBytes,
       signal: ctx.signal,
+      startLine: origin.line,
       ...(prefilterOk && ctx.prefilter ? { prefilter: ctx.prefilter } : {}),
       ...(prefilterOk && ctx.prefilter && ctx.prefilterLiterals
         ? { bytePrefilter: compileBytePrefilter(ctx.prefilterLiterals) }
@@ -380,7 +381,6 @@ export class S3Source implements Source {
     this.host.log.debug(
       `reading ${name} as ${format}${gzip ? " (gzip)" : ""}${ranged ? ` from byte ${origin.offset}` : ""}`,
     );
-    const lineShift = origin.line - 1;
     let consumed = 0;
     let toSkip = skipItems;
     const base = { v: 1, index: planned.index, key: planned.key, etag, gzip, format } as const;
@@ -394,14 +394,16 @@ export class S3Source implements Source {
           toSkip -= skipped.dropped;
           batch = skipped.batch;
         }
-        if (lineShift > 0) shiftLines(batch, name, lineShift);
         let cursor: S3Cursor | undefined;
         if (format === "array")
           cursor = { ...base, offset: 0, line: 1, items: skipItems + consumed, done: false };
         else {
-          const frontier = tracker.frontier(consumed);
-          if (frontier)
-            cursor = { ...base, offset: frontier.offset, line: frontier.line, items: 0, done: false };
+          // The NDJSON reader says where the next line starts (none after a cut-short oversized line).
+          const next = raw.cursor as NdjsonReaderCursor | undefined;
+          if (next) {
+            const offset = origin.offset + (bom.seen ? 3 : 0) + next.offset;
+            cursor = { ...base, offset, line: next.line, items: 0, done: false };
+          }
         }
         if (cursor) batch.cursor = cursor as unknown as JsonValue;
         else delete batch.cursor;
@@ -528,6 +530,19 @@ async function* gunzip(input: AsyncIterable<Uint8Array>, name: string): AsyncGen
   }
 }
 
+/** Passes a stream through, noting in `bom.seen` whether it starts with a UTF-8 BOM. */
+async function* noteBom(
+  input: AsyncIterable<Uint8Array>,
+  bom: { seen: boolean },
+): AsyncGenerator<Uint8Array> {
+  let first = true;
+  for await (const chunk of input) {
+    if (first) bom.seen = chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+    first = false;
+    yield chunk;
+  }
+}
+
 /** Drops the first `count` bytes of a stream. */
 async function* dropBytes(input: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
   let left = count;
@@ -554,18 +569,4 @@ function skipLeading(batch: SourceBatch, count: number): { batch: SourceBatch; d
     batch: { ...batch, records: [], invalid: batch.invalid!.slice(count - records) },
     dropped: count,
   };
-}
-
-/** Renumbers the lines of positions `name:line[:column]` for a read that started at a later line. */
-function shiftLines(batch: SourceBatch, name: string, shift: number): void {
-  const prefix = `${name}:`;
-  const shifted = (position: string) => {
-    if (!position.startsWith(prefix)) return position;
-    const rest = position.slice(prefix.length);
-    const colon = rest.indexOf(":");
-    const line = Number(colon === -1 ? rest : rest.slice(0, colon));
-    return `${prefix}${line + shift}${colon === -1 ? "" : rest.slice(colon)}`;
-  };
-  for (const record of batch.records) record.position = shifted(record.position);
-  for (const invalid of batch.invalid ?? []) invalid.position = shifted(invalid.position);
 }

@@ -175,11 +175,11 @@ describe("shards", () => {
 });
 
 describe("resume", () => {
-  test("from every cursor, a new source reads exactly the rest (gzip, plain NDJSON, arrays)", async () => {
+  test("from every cursor, a new source reads exactly the rest (gzip, plain NDJSON, arrays, a BOM)", async () => {
     const mixed = uniqueBucketName("s3-resume");
     const client = server.client();
     await createBucketWith(client, mixed);
-    const events = [...generateEvents({ count: 450, seed: 3 })];
+    const events = [...generateEvents({ count: 520, seed: 3 })];
     await putObjects(client, mixed, {
       "1.ndjson.gz": ndjson(events.slice(0, 150)),
       "2.ndjson": `\n${ndjson(events.slice(150, 300))}\n\n`,
@@ -187,6 +187,8 @@ describe("resume", () => {
         .slice(300, 450)
         .map((e) => JSON.stringify(e))
         .join(",\n")}]`,
+      // A BOM before the first line: cursors count it as the object's bytes.
+      "4-bom.ndjson": `\uFEFF${ndjson(events.slice(450, 520))}`,
     });
     const url = `s3://${mixed}/`;
     const full = await readSource(s3SourceFor(url, server.endpoint, { batchSize: 40 }));
