@@ -90,6 +90,41 @@ test("rehydrate run --from s3://…/**/*.gz --pattern … --to file: keeps the m
   expect(readLines(out)).toEqual(expected);
 });
 
+test("--since/--until: objects of hours outside the range are skipped unread, the rest filtered by time", async () => {
+  // A Firehose-like layout: hour h's object holds events of that hour (one every 30 s).
+  const hourly = events.slice(0, 500).map((e, i) => {
+    const hour = Math.floor(i / 100);
+    const time = new Date(Date.UTC(2024, 0, 1, hour, 0, (i % 100) * 30)).toISOString().replace(".000Z", "Z");
+    return { ...e, time };
+  });
+  const objects: Record<string, string> = {};
+  for (let h = 0; h < 5; h++)
+    objects[`hourly/2024/01/01/0${h}/part.gz`] = ndjson(hourly.slice(h * 100, h * 100 + 100));
+  await putObjects(server.client(), bucket, objects);
+  const out = join(dir, "window.ndjson");
+  const since = "2024-01-01T01:20:00Z";
+  const until = "2024-01-01T02:20:00Z";
+  const result = await runCli([
+    "run",
+    "--from",
+    `s3://${bucket}/hourly/**/*.gz`,
+    "--since",
+    since,
+    "--until",
+    until,
+    "--to",
+    `file:${out}`,
+    "--verbose",
+  ]);
+  expect(result.code).toBe(0);
+  const inRange = hourly.filter((e) => e.time >= since && e.time < until);
+  expect(inRange.length).toBe(100);
+  expect(readLines(out)).toEqual(inRange);
+  // With the default 900 s slack: hour 00 ends (01:00 + 15 min) before since, hours 03 and 04
+  // start (minus 15 min) after until: those three objects are never read.
+  expect(result.stderr).toContain("3 objects skipped by date");
+});
+
 test("a DynamoDB export in S3, mapped by an envelope, through a pipeline file", async () => {
   const out = join(dir, "export.ndjson");
   const pipeline = join(dir, "export.json");
