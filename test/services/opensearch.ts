@@ -21,6 +21,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -171,7 +172,15 @@ export function ensureOpenSearchInstalled(version: OpenSearchVersion): string {
   mkdirSync(base, { recursive: true });
   const staging = mkdtempSync(join(base, ".unzip-"));
   try {
-    execFileSync("unzip", ["-q", "-o", zip, "-d", staging], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      execFileSync("unzip", ["-q", "-o", zip, "-d", staging], { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      // No `unzip` on this machine: Python's zipfile extracts too, but drops the exec bits.
+      execFileSync("python3", ["-m", "zipfile", "-e", zip, staging], { stdio: ["ignore", "pipe", "pipe"] });
+      const bin = join(staging, `opensearch-${version}`, "bin");
+      for (const name of readdirSync(bin)) chmodSync(join(bin, name), 0o755);
+    }
     chmodSync(staging, 0o755);
     if (!existsSync(home)) renameSync(join(staging, `opensearch-${version}`), home);
   } finally {
