@@ -41,7 +41,8 @@ export const dynamodbSourceSpec: ConfigSpec = {
       minimum: 1,
       default: DEFAULT_SEGMENTS,
       description:
-        "Parallel Scan segments (Segment/TotalSegments), each paginated to its end. Ignored for a Query.",
+        "Parallel Scan segments (Segment/TotalSegments), each paginated to its end. Ignored for a Query. " +
+        "With --shard i/N, segment j goes to shard j mod N (give at least N); keep it unchanged across a resume.",
     },
     query: {
       type: "object",
