@@ -30,7 +30,9 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
           description:
             "Files or globs to read, or `-` for stdin. Entries are read in the order given; a glob's matches " +
             "in byte order of their paths; each file fully before the next. `.gz` files are gunzipped. A " +
-            "missing file or a glob matching nothing is an error.",
+            "missing file or a glob matching nothing is an error. With --checkpoint a run resumes at the next " +
+            "record's byte offset (a file changed since is refused; stdin cannot resume); --shard i/N gives input " +
+            "j to shard j mod N.",
           example: ["events/2024-*.ndjson.gz"],
         },
         format: {
