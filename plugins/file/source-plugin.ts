@@ -42,7 +42,7 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
           description:
             "`ndjson` (one JSON value per line; blank lines skipped; CRLF accepted), `array` (one top-level " +
             "JSON array, streamed element by element), or `auto`: `array` when a file's first non-blank byte " +
-            "is `[`, else `ndjson`. A UTF-8 BOM at the start is ignored. `dynamodb-json`: `{\"Item\": …}` lines of a " +
+            'is `[`, else `ndjson`. A UTF-8 BOM at the start is ignored. `dynamodb-json`: `{"Item": …}` lines of a ' +
             "DynamoDB table export, unmarshalled like the dynamodb source's items (unordered); chosen by itself when " +
             "the path is an export folder (it holds manifest-summary.json).",
         },
