@@ -115,3 +115,40 @@ test("a dry run checks and plans, and creates nothing", async () => {
   expect(result.stderr).toContain(`would index ${index}/e-000000`);
   expect((await osRequest(node.url, "HEAD", `/${index}`)).status).toBe(404);
 });
+
+test("opensearch → opensearch with a checkpoint: a run stopped by --limit resumes from the cursor and the copy is complete", async () => {
+  const from = uniqueIndexName("e2e-resume-src");
+  const to = `${from}-copy`;
+  const events = tiedEvents(1200, 3);
+  const lines = expectedOrder(events).map((id) => JSON.stringify(events.find((e) => e.id === id)));
+  const input = join(dir, "resume-in.ndjson");
+  writeFileSync(input, `${lines.join("\n")}\n`);
+  const seed = await runCli(["run", "--from", input, "--to", `opensearch:${node.url}/${from}`, "-q"]);
+  expect(seed.code).toBe(0);
+  const pipelineFile = join(dir, "resume.json");
+  writeFileSync(
+    pipelineFile,
+    JSON.stringify({
+      source: { uri: `opensearch:${from}`, url: node.url, pageSize: 100, slices: 2 },
+      targets: [{ uri: `opensearch:${to}`, url: node.url }],
+      checkpoint: join(dir, "resume.checkpoint"),
+    }),
+  );
+  const report = join(dir, "resume-report.json");
+  const first = await runCli(["run", pipelineFile, "--limit", "450", "--report", report, "-q"]);
+  expect(first.code).toBe(0);
+  const stored = JSON.parse(readFileSync(join(dir, "resume.checkpoint"), "utf8"));
+  expect(stored.cursor).toMatchObject({ v: 1, slices: 2 });
+  await osRequest(node.url, "POST", `/${to}/_refresh`);
+  const partial = (await osRequest<{ count: number }>(node.url, "GET", `/${to}/_count`)).body.count;
+  expect(partial).toBeGreaterThanOrEqual(450);
+  expect(partial).toBeLessThan(1200);
+  const second = await runCli(["run", pipelineFile, "--resume", "--report", report, "-q"]);
+  expect(second.code).toBe(0);
+  const resumed = JSON.parse(readFileSync(report, "utf8"));
+  expect(resumed.checkpoint.resumed.from).toContain('"after"');
+  expect(resumed.checkpoint.done).toBe(true);
+  await osRequest(node.url, "POST", `/${to}/_refresh`);
+  const count = await osRequest<{ count: number }>(node.url, "GET", `/${to}/_count`);
+  expect(count.body.count).toBe(1200);
+}, 120_000);
