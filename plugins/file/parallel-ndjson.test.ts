@@ -146,7 +146,7 @@ describe("parallel NDJSON reader", () => {
     }
   });
 
-  test("chooses workers only where they pay: big plain NDJSON, a pattern to match, 2+ cores", async () => {
+  test("chooses workers only where they pay: big plain NDJSON, a pattern to match, an idle core", async () => {
     const big = join(dir, "big.ndjson");
     await writeFile(big, "");
     await truncate(big, AUTO_WORKERS_MIN_BYTES);
@@ -160,10 +160,14 @@ describe("parallel NDJSON reader", () => {
       literals: [['"x"']],
       pattern: { a: ["x"] },
       cores: 2,
+      load: 0.2,
     };
     expect(await chooseWorkers(base)).toBe(2);
     expect(await chooseWorkers({ ...base, cores: 8 })).toBe(AUTO_WORKERS_MAX);
     expect(await chooseWorkers({ ...base, cores: 1 })).toBe(0);
+    // A busy machine has no idle core for them.
+    expect(await chooseWorkers({ ...base, load: 0.6 })).toBe(0);
+    expect(await chooseWorkers({ ...base, cores: 8, load: 6 })).toBe(AUTO_WORKERS_MAX);
     expect(await chooseWorkers({ ...base, path: small })).toBe(0);
     expect(await chooseWorkers({ ...base, pattern: undefined })).toBe(0);
     expect(await chooseWorkers({ ...base, literals: undefined })).toBe(0);

@@ -67,7 +67,8 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
             "Workers (child processes; threads in the compiled binary) that read plain NDJSON files in byte " +
             "ranges, prefilter and (with the run's pattern) match there, sending back only lines that may match " +
             "(0: never). Unset: the source chooses, using one per core (at most 4) for files of 64 MiB or more " +
-            "when there are 2 cores or more and the pattern can be matched in the workers, else none. Takes " +
+            "when the pattern can be matched in the workers and at least 1.5 cores are idle (cores minus the " +
+            "load average), else none. Takes " +
             "effect only with the prefilter's literal sets; same records, order and positions either way (see " +
             "docs/performance.md for the figures).",
         },
