@@ -2,6 +2,7 @@
  * The plugin conformance kit on the `s3` source (an archive of mixed objects, and a DynamoDB export)
  * and on the file source reading an export folder.
  */
+import { beforeAll } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,12 @@ import { fileSource } from "../../plugins/file/source-plugin.ts";
 import { generateEvents } from "../../scripts/bench/generate-events.ts";
 import { validatePluginConfig } from "../../src/config/plugin-config.ts";
 import { sourceConformance, testHost } from "../../src/sdk/testing/index.ts";
-import { createBucketWith, s3Server, uniqueBucketName } from "../services/s3-server.ts";
+import {
+  createBucketWith,
+  S3_SERVER_HOOK_TIMEOUT_MS,
+  s3Server,
+  uniqueBucketName,
+} from "../services/s3-server.ts";
 import { ndjson, putObjects, s3SourceFor } from "./support.ts";
 
 const events = [...generateEvents({ count: 300, seed: 9 })];
@@ -43,6 +49,8 @@ const data = (async () => {
 })();
 // Until a test awaits it, a failed start must not be an unhandled rejection.
 data.catch(() => {});
+// The first start may download the server's jar: wait for it with the harness's long timeout.
+beforeAll(() => data, S3_SERVER_HOOK_TIMEOUT_MS);
 
 sourceConformance({
   name: "s3 (gzip, NDJSON and array objects)",
