@@ -191,18 +191,21 @@ describe("resume", () => {
       "4-bom.ndjson": `\uFEFF${ndjson(events.slice(450, 520))}`,
     });
     const url = `s3://${mixed}/`;
-    const full = await readSource(s3SourceFor(url, server.endpoint, { batchSize: 40 }));
-    expect(full.values).toEqual(events);
-    expect(full.cursors.length).toBe(full.batches.length);
-    let recordsBefore = 0;
-    for (const [i, batch] of full.batches.entries()) {
-      recordsBefore += batch.records.length;
-      const rest = await readSource(s3SourceFor(url, server.endpoint, { batchSize: 40 }), {
-        resumeFrom: batch.cursor!,
-      });
-      expect(rest.values).toEqual(events.slice(recordsBefore));
-      expect(rest.positions).toEqual(full.positions.slice(recordsBefore));
-      if (i === 1) expect(rest.cursors[0]).not.toEqual(batch.cursor!);
+    // Whole objects, and ranged parts of 64 KiB (every object but the last in 2 or more parts).
+    for (const config of [{ batchSize: 40 }, { batchSize: 40, partSize: 65_536, readAhead: 1 }]) {
+      const full = await readSource(s3SourceFor(url, server.endpoint, config));
+      expect(full.values).toEqual(events);
+      expect(full.cursors.length).toBe(full.batches.length);
+      let recordsBefore = 0;
+      for (const [i, batch] of full.batches.entries()) {
+        recordsBefore += batch.records.length;
+        const rest = await readSource(s3SourceFor(url, server.endpoint, config), {
+          resumeFrom: batch.cursor!,
+        });
+        expect(rest.values).toEqual(events.slice(recordsBefore));
+        expect(rest.positions).toEqual(full.positions.slice(recordsBefore));
+        if (i === 1) expect(rest.cursors[0]).not.toEqual(batch.cursor!);
+      }
     }
   });
 
