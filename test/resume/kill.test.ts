@@ -59,7 +59,8 @@ targets:
   - uri: dynamodb:${table}
     key: { pk: $.detail.orderId }
     attributes: { seq: $.detail.seq, status: $.detail.status, version: $.detail.version }
-  - ledger:ledger.log
+  # A little sleep per write makes the run's length depend less on the machine's load.
+  - { uri: "ledger:ledger.log", delayMs: 3 }
 checkpoint: { location: run.checkpoint, intervalSeconds: 0.05 }
 report: report-\${env:RUN_TAG}.json
 `,
@@ -84,14 +85,13 @@ beforeAll(async () => {
   names = names.map((n) => join(input, n));
   matched = events.filter((e) => e.source === "shop");
   const { dir, table, file } = await newTrialDir("baseline");
-  const started = performance.now();
-  const run = await runCliToEnd(["run", file, "--plugin-dir", FIXTURE_PLUGINS], { RUN_TAG: "r0" }, dir);
-  expect(run.stderr).toContain("completed");
+  const run = await runAndKill(["run", file, "--plugin-dir", FIXTURE_PLUGINS], dir, "r0", "never");
   expect(run.code).toBe(0);
   baseline = {
     sqlite: sqliteRows(join(dir, "out.db"), "orders"),
     dynamo: await dynamoItems(client, table),
-    durationMs: performance.now() - started,
+    // From the first delivery to the exit: what a time trigger is a fraction of.
+    durationMs: run.deliveringMs,
   };
   expect(baseline.sqlite).toHaveLength(30);
 }, DYNAMODB_LOCAL_HOOK_TIMEOUT_MS);
@@ -102,35 +102,45 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Runs the CLI and kills it with SIGKILL after `ms`, or once the ledger holds `count` lines of `tag`. */
+/**
+ * Runs the CLI and kills it with SIGKILL `ms` after its first delivery, or once the ledger holds
+ * `count` lines of `tag` (or never). Returns its exit code and how long it delivered.
+ */
 async function runAndKill(
   args: string[],
   dir: string,
   tag: string,
-  trigger: { ms: number } | { count: number },
-): Promise<void> {
+  trigger: { ms: number } | { count: number } | "never",
+): Promise<{ code: number; killed: boolean; deliveringMs: number }> {
   const proc = spawnCli(args, { RUN_TAG: tag }, dir);
-  const started = performance.now();
+  /** When this run delivered its first event: time triggers count from there, not from the start. */
+  let delivering: number | undefined;
   let exited = false;
   proc.exited.then(() => {
     exited = true;
   });
   while (!exited) {
+    const delivered = readLedger(join(dir, "ledger.log")).filter((d) => d.tag === tag).length;
+    if (delivered > 0) delivering ??= performance.now();
     const due =
-      "ms" in trigger
-        ? performance.now() - started >= trigger.ms
-        : readLedger(join(dir, "ledger.log")).filter((d) => d.tag === tag).length >= trigger.count;
+      trigger === "never"
+        ? false
+        : "ms" in trigger
+          ? delivering !== undefined && performance.now() - delivering >= trigger.ms
+          : delivered >= trigger.count;
     if (due) {
       proc.kill("SIGKILL");
-      killsMidRun++;
       break;
     }
     await Bun.sleep(5);
   }
   const code = await proc.exited;
-  if (!proc.killed && code !== 0) {
+  const killed = proc.signalCode === "SIGKILL";
+  if (killed) killsMidRun++;
+  if (!killed && code !== 0) {
     throw new Error(`${args.at(-1)} exited ${code}: ${await new Response(proc.stderr).text()}`);
   }
+  return { code, killed, deliveringMs: delivering === undefined ? 0 : performance.now() - delivering };
 }
 
 /** The frontier a checkpoint file stores, as [file index, line]; [0, 0] when there is none. */
@@ -175,7 +185,7 @@ test(`SIGKILL at ${TRIALS * KILLS_PER_TRIAL} random points, then --resume: same 
         const left = matched.filter((e) => !before(e.at, from)).length;
         const trigger =
           trial % 2 === 0
-            ? { ms: 400 + random() * baseline.durationMs * (left / matched.length) }
+            ? { ms: random() * 0.6 * baseline.durationMs * (left / matched.length) }
             : { count: 1 + Math.floor(random() * Math.max(1, left - 2)) };
         await runAndKill(args, dir, tag, trigger);
       } else {
@@ -228,6 +238,6 @@ test(`SIGKILL at ${TRIALS * KILLS_PER_TRIAL} random points, then --resume: same 
     console.log(JSON.stringify({ resumedFromCheckpoint, repeatsSeen, killsMidRun }));
   // The test means something only if the kills hit running processes and most left a
   // checkpoint to resume from.
-  expect(killsMidRun).toBeGreaterThanOrEqual(TRIALS * KILLS_PER_TRIAL - 4);
-  expect(resumedFromCheckpoint).toBeGreaterThanOrEqual(8);
+  expect(killsMidRun).toBeGreaterThanOrEqual(TRIALS * KILLS_PER_TRIAL - 2);
+  expect(resumedFromCheckpoint).toBeGreaterThanOrEqual(15);
 }, 120_000);
