@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, parse as parseYaml } from "yaml";
-import { type CheckpointSettings, readCheckpointKeys } from "../engine/checkpoint/run-checkpoint.ts";
 import type { ShardMode } from "../report/run-report.ts";
 import { parseRulesKey, type RoutingNotes, type RulesSpec } from "../routes/rules-option.ts";
 import { ConfigError } from "../util/config-error.ts";
 import { didYouMean } from "../util/suggest.ts";
+import { type CheckpointSettings, readCheckpointKeys } from "./checkpoint-settings.ts";
 import { substituteEnv } from "./env-substitution.ts";
 import { PIPELINE_KEYS } from "./schema.ts";
 import { readShardKeys } from "./shard.ts";

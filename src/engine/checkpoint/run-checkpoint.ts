@@ -6,6 +6,7 @@
  * @module
  */
 import { resolve } from "node:path";
+import type { CheckpointSettings } from "../../config/checkpoint-settings.ts";
 import { shardModeOf } from "../../config/shard.ts";
 import type { ShardMode } from "../../report/run-report.ts";
 import type { AwsClientSettings, ShardAssignment } from "../../sdk/index.ts";
@@ -13,20 +14,6 @@ import { ConfigError } from "../../util/config-error.ts";
 import { Checkpointer, type CheckpointMode, DEFAULT_CHECKPOINT_INTERVAL_MS } from "./checkpointer.ts";
 import type { RunIdentity } from "./format.ts";
 import { openCheckpointStore, parseDynamoDbLocation } from "./store.ts";
-
-/** The checkpoint settings of a run, as given by flags or the pipeline file. */
-export interface CheckpointSettings {
-  /** `--checkpoint <file | dynamodb://table/id>`. */
-  location: string;
-  /** `--resume` (true), `--resume=auto` ("auto"). */
-  resume?: boolean | "auto";
-  /** `--restart`. */
-  restart?: boolean;
-  /** `--force`: resume even with another configuration. */
-  force?: boolean;
-  /** Milliseconds between saves. @default DEFAULT_CHECKPOINT_INTERVAL_MS */
-  intervalMs?: number;
-}
 
 /** The mode the flags ask for; `--resume` with `--restart` is a usage error. */
 export function checkpointMode(settings: Pick<CheckpointSettings, "resume" | "restart">): CheckpointMode {
@@ -58,53 +45,6 @@ export async function openRunCheckpoint(options: {
     targetNames: options.targetNames,
     ...(options.shard ? { shard: options.shard } : {}),
   });
-}
-
-/**
- * Reads the checkpoint keys of a pipeline file: `checkpoint: <file | dynamodb://table/id>` or
- * `checkpoint: { location, intervalSeconds }`, and `resume: true | auto`. Throws a ConfigError
- * naming the key.
- */
-export function readCheckpointKeys(
-  raw: Record<string, unknown>,
-  path: string,
-): { checkpoint?: CheckpointSettings } {
-  const value = raw.checkpoint;
-  const resume = raw.resume;
-  if (value === undefined) {
-    if (resume !== undefined) throw new ConfigError(`"resume" needs "checkpoint"`, path);
-    return {};
-  }
-  let settings: CheckpointSettings;
-  if (typeof value === "string") settings = { location: value };
-  else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const { location, intervalSeconds, ...rest } = value as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length > 0)
-      throw new ConfigError(
-        `unknown key "checkpoint.${unknown[0]}" (known: location, intervalSeconds)`,
-        path,
-      );
-    if (typeof location !== "string" || location === "")
-      throw new ConfigError(`"checkpoint.location" must be a file path or dynamodb://<table>/<id>`, path);
-    settings = { location };
-    if (intervalSeconds !== undefined) {
-      if (typeof intervalSeconds !== "number" || !(intervalSeconds > 0))
-        throw new ConfigError(`"checkpoint.intervalSeconds" must be a number > 0`, path);
-      settings.intervalMs = Math.round(intervalSeconds * 1000);
-    }
-  } else {
-    throw new ConfigError(
-      `"checkpoint" must be a file path, dynamodb://<table>/<id>, or { location, intervalSeconds }`,
-      path,
-    );
-  }
-  if (resume !== undefined) {
-    if (resume !== true && resume !== false && resume !== "auto")
-      throw new ConfigError(`"resume" must be true, false or "auto"`, path);
-    settings.resume = resume;
-  }
-  return { checkpoint: settings };
 }
 
 /**
