@@ -20,7 +20,9 @@ export function renderHumanSummary(report: RunReport): string {
     // Counters above cover the whole logical run; say where this run took over.
     lines.push(
       `  resumed from ${resumed.from} (checkpoint of ${resumed.savedAt}); counts cover all ${resumed.previousAttempts + 1} runs` +
-        (resumed.mayRepeat > 0 ? `; up to ${n(resumed.mayRepeat)} events in flight then may have been delivered twice` : ""),
+        (resumed.mayRepeat > 0
+          ? `; up to ${n(resumed.mayRepeat)} events in flight then may have been delivered twice`
+          : ""),
     );
   }
   const routed = report.targets.some((t) => t.selected !== report.filter.matched);

@@ -221,7 +221,8 @@ export class TargetRunner {
     const counters = this.options.counters;
     counters[outcome]++;
     if (failure) {
-      const byCode = (counters.failuresByCode ??= {});
+      counters.failuresByCode ??= {};
+      const byCode = counters.failuresByCode;
       // Bounded like the samples: a run cannot grow the report with distinct codes.
       if (byCode[failure.code] !== undefined || Object.keys(byCode).length < MAX_FAILURE_CODES)
         byCode[failure.code] = (byCode[failure.code] ?? 0) + 1;
