@@ -155,8 +155,8 @@ const results: Array<[string, number, string]> = [];
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 // --- target ------------------------------------------------------------------------------------
-// Plain loop and target alternate (`--rounds` times, best of each kept): a node's background
-// merges after one load would otherwise slow whichever phase runs next.
+// Plain loop and target alternate (`--rounds` times, the order swapped every round, best of
+// each kept): a node's background merges after one load slow whichever load runs next.
 const plainIndex = "bench-plain";
 async function runPlainBulk(index: string): Promise<number> {
   await freshIndex(index);
@@ -201,9 +201,23 @@ let plainBulk = 0;
 let targetRate = 0;
 const rounds = Number(values.rounds);
 for (let round = 0; round < rounds; round++) {
-  const plain = await runPlainBulk(round === rounds - 1 ? plainIndex : `${plainIndex}-${round}`);
-  const plainCpu = lastCpuSeconds;
-  const written = await runTarget("bench-target", false);
+  // Odd rounds run the target first: whichever load comes second shares the node with the
+  // first one's background merges.
+  const plainName = round === rounds - 1 ? plainIndex : `${plainIndex}-${round}`;
+  let plain = 0;
+  let plainCpu = 0;
+  let written = 0;
+  if (round % 2 === 1) {
+    written = await runTarget("bench-target", false);
+    const targetCpu = lastCpuSeconds;
+    plain = await runPlainBulk(plainName);
+    plainCpu = lastCpuSeconds;
+    lastCpuSeconds = targetCpu;
+  } else {
+    plain = await runPlainBulk(plainName);
+    plainCpu = lastCpuSeconds;
+    written = await runTarget("bench-target", false);
+  }
   console.log(
     `round ${round + 1}: plain _bulk ${fmt(plain)}/s, target ${fmt(written)}/s (client CPU ${plainCpu.toFixed(1)} s vs ${lastCpuSeconds.toFixed(1)} s)`,
   );
