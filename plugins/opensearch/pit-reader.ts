@@ -21,7 +21,7 @@ import {
   retryableStatus,
 } from "./connection.ts";
 import { indexPath } from "./index-admin.ts";
-import { rawHits } from "./raw-json.ts";
+import { splitSearch } from "./raw-json.ts";
 import { compareSortTuples, parseSortValues, type SortValue } from "./sort-values.ts";
 
 /** One hit, with its raw texts. */
@@ -30,6 +30,8 @@ export interface Hit {
   id: string;
   /** `_source` exactly as the server sent it. */
   source: string;
+  /** `_source` parsed. */
+  value: unknown;
   /** The raw `sort` array text: the position to continue after. */
   sortRaw: string;
   sort: SortValue[];
@@ -196,28 +198,27 @@ export class StreamReader {
           signal: this.signal,
         });
         if (response.status === 200) {
-          const parsed = jsonOf<{
-            pit_id?: string;
-            _shards?: ShardsInfo;
-            hits: { hits: Array<{ _index: string; _id: string }> };
-          }>(response, "search");
+          // Documents are parsed once; their texts are the server's bytes (see splitSearch).
+          let split: ReturnType<typeof splitSearch>;
+          try {
+            split = splitSearch(response.text);
+          } catch (error) {
+            throw new PluginError(
+              `the search answered a body that cannot be read: ${(error as Error).message.slice(0, 200)}`,
+            );
+          }
+          const parsed = split.meta as { pit_id?: string; _shards?: ShardsInfo };
           const failed = parsed._shards?.failed ?? 0;
           if (failed === 0) {
             this.pit.update(pitId, parsed.pit_id);
-            const raw = rawHits(response.text);
-            return parsed.hits.hits.map((hit, i) => {
-              const texts = raw[i]!;
-              if (texts.sort === undefined || texts.source === undefined) {
-                throw new PluginError(`${hit._index}/${hit._id}: the hit has no _source or sort values`);
-              }
-              return {
-                index: hit._index,
-                id: hit._id,
-                source: texts.source,
-                sortRaw: texts.sort,
-                sort: parseSortValues(texts.sort),
-              };
-            });
+            return split.hits.map((hit) => ({
+              index: hit.index,
+              id: hit.id,
+              source: hit.source,
+              value: hit.value,
+              sortRaw: hit.sort,
+              sort: parseSortValues(hit.sort),
+            }));
           }
           const reasons = (parsed._shards?.failures ?? []).map((f) =>
             `${f.index ?? "?"}[${f.shard ?? "?"}]: ${f.reason?.type ?? ""} ${f.reason?.reason ?? ""}`.trim(),

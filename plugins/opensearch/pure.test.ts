@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { actionLines, type BulkAction, chunkRequests, collapseActions } from "./bulk-actions.ts";
 import { parseOpenSearchUri } from "./connection.ts";
-import { rawAt, rawHits, simplePathSegments } from "./raw-json.ts";
+import { rawAt, rawHits, simplePathSegments, splitSearch } from "./raw-json.ts";
 import { keywordFieldFor, pushdownCandidates, selectionQuery } from "./selection-query.ts";
 import { compareSortTuples, parseSortValues } from "./sort-values.ts";
 
@@ -24,6 +24,28 @@ describe("raw JSON", () => {
       { source: '{ "pretty" : true }', sort: '[1,"b"]' },
     ]);
     expect(rawHits('{"hits":{"hits":[]}}')).toEqual([]);
+  });
+
+  test("splitSearch gives the same exact texts on its fast path and on the scan it falls back to", () => {
+    const compact =
+      '{"pit_id":"p","_shards":{"failed":0},"hits":{"hits":[{"_index":"a","_id":"1","_score":null,"_source":{"s":"x","n":1},"sort":[1,"1"]},' +
+      '{"_index":"a","_id":"2\\"_source\\":","_score":null,"_source":{"t":"_source\\":"},"sort":[2,"2"]}]}}';
+    const fast = splitSearch(compact);
+    expect(fast.meta).toEqual({ pit_id: "p", _shards: { failed: 0 } });
+    expect(fast.hits.map((h) => [h.id, h.source, h.sort])).toEqual([
+      ["1", '{"s":"x","n":1}', '[1,"1"]'],
+      ['2"_source":', '{"t":"_source\\":"}', '[2,"2"]'],
+    ]);
+    // A long beyond 2^53, a pretty-printed source and a \u escape: re-serialising differs, the scan is used.
+    const odd =
+      '{"hits":{"hits":[{"_index":"a","_id":"1","_source":{ "n" : 12345678901234567891 },"sort":[9223372036854775807,"1"]},' +
+      '{"_index":"a","_id":"2","_source":{"e":"\\u00e9"},"sort":[3,"2"]}]}}';
+    const slow = splitSearch(odd);
+    expect(slow.hits.map((h) => [h.source, h.sort])).toEqual([
+      ['{ "n" : 12345678901234567891 }', '[9223372036854775807,"1"]'],
+      ['{"e":"\\u00e9"}', '[3,"2"]'],
+    ]);
+    expect(slow.hits[1]!.value).toEqual({ e: "é" });
   });
 
   test("rawAt finds a value's text by path; simplePathSegments parses the common JSON paths", () => {

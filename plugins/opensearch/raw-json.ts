@@ -19,15 +19,20 @@ function skipSpace(text: string, i: number): number {
 
 /** Index just after the string starting at `i` (which is a `"`). */
 function skipString(text: string, i: number): number {
-  i++;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c) i += 2;
-    else if (c === 0x22) return i + 1;
-    else i++;
+  // Jump from quote to quote: a quote ends the string unless an odd run of backslashes escapes it.
+  let at = i + 1;
+  while (true) {
+    const quote = text.indexOf('"', at);
+    if (quote < 0) throw new SyntaxError("unterminated string");
+    let backslashes = 0;
+    for (let k = quote - 1; k > i && text.charCodeAt(k) === 0x5c; k--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    at = quote + 1;
   }
-  throw new SyntaxError("unterminated string");
 }
+
+/** A whole string, or a bracket: what matters inside an object or array (strings skipped natively). */
+const STRUCTURAL = /"(?:[^"\\]|\\.)*"|[{}[\]]/g;
 
 /** Index just after the value starting at (or after whitespace from) `i`. */
 export function skipValue(text: string, i: number): number {
@@ -36,20 +41,15 @@ export function skipValue(text: string, i: number): number {
   if (c === '"') return skipString(text, i);
   if (c === "{" || c === "[") {
     let depth = 0;
-    while (i < text.length) {
-      const d = text[i];
-      if (d === '"') {
-        i = skipString(text, i);
-        continue;
-      }
+    STRUCTURAL.lastIndex = i;
+    while (true) {
+      const match = STRUCTURAL.exec(text);
+      if (!match) throw new SyntaxError("unterminated object or array");
+      const d = match[0];
+      if (d.length > 1 || d === '"') continue; // a string
       if (d === "{" || d === "[") depth++;
-      else if (d === "}" || d === "]") {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
+      else if (--depth === 0) return match.index + 1;
     }
-    throw new SyntaxError("unterminated object or array");
   }
   // number, true, false, null
   while (i < text.length && !",}] \n\r\t".includes(text[i]!)) i++;
@@ -67,7 +67,8 @@ function eachMember(text: string, i: number, visit: (key: string, start: number)
   if (text[i] === "}") return i + 1;
   while (true) {
     const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const raw = text.slice(i + 1, keyEnd - 1);
+    const key = raw.includes("\\") ? (JSON.parse(text.slice(i, keyEnd)) as string) : raw;
     i = skipSpace(text, keyEnd);
     i = skipSpace(text, i + 1); // past ':'
     i = skipSpace(text, visit(key, i));
@@ -97,17 +98,35 @@ function eachItem(text: string, i: number, visit: (start: number) => number): nu
 
 /** The raw texts of one search hit. */
 export interface RawHit {
+  /** `_index`, `_id` (parsed: short strings). */
+  index?: string;
+  id?: string;
   /** The `_source` object's text, exactly as the server sent it. */
   source?: string;
   /** The `sort` array's text (longs intact). */
   sort?: string;
 }
 
-/** The raw `_source` and `sort` texts of `hits.hits[*]` in a search response, in order. */
-export function rawHits(response: string): RawHit[] {
+/** A search response taken apart without parsing the documents twice. */
+export interface RawSearch {
+  hits: RawHit[];
+  /** The top-level members other than `hits`, parsed (`pit_id`, `_shards`, `timed_out`, ...). */
+  meta: Record<string, unknown>;
+}
+
+/**
+ * Splits a search response: each hit's `_index`, `_id`, raw `_source` and raw `sort`, and the
+ * other top-level members parsed. One pass over the text; the documents are not parsed here.
+ */
+export function rawSearch(response: string): RawSearch {
   const hits: RawHit[] = [];
+  const meta: Record<string, unknown> = {};
   eachMember(response, 0, (key, start) => {
-    if (key !== "hits") return skipValue(response, start);
+    if (key !== "hits") {
+      const end = skipValue(response, start);
+      meta[key] = JSON.parse(response.slice(start, end));
+      return end;
+    }
     return eachMember(response, start, (inner, innerStart) => {
       if (inner !== "hits") return skipValue(response, innerStart);
       return eachItem(response, innerStart, (hitStart) => {
@@ -116,6 +135,8 @@ export function rawHits(response: string): RawHit[] {
           const valueEnd = skipValue(response, valueStart);
           if (field === "_source") hit.source = response.slice(valueStart, valueEnd);
           else if (field === "sort") hit.sort = response.slice(valueStart, valueEnd);
+          else if (field === "_index" || field === "_id")
+            hit[field === "_id" ? "id" : "index"] = JSON.parse(response.slice(valueStart, valueEnd));
           return valueEnd;
         });
         hits.push(hit);
@@ -123,7 +144,74 @@ export function rawHits(response: string): RawHit[] {
       });
     });
   });
-  return hits;
+  return { hits, meta };
+}
+
+/** One hit of {@link splitSearch}: raw texts and the parsed `_source`. */
+export interface SplitHit {
+  index: string;
+  id: string;
+  source: string;
+  sort: string;
+  /** `_source` parsed (what `JSON.parse(source)` gives). */
+  value: unknown;
+}
+
+/**
+ * A search response's hits with their exact `_source` and `sort` texts, and the other top-level
+ * members. Fast path: `JSON.parse` the response once and confirm that each hit's re-serialised
+ * `_source`/`sort` is, byte for byte, the text at its place (true for compact sources without
+ * longs beyond 2^53 or unusual escapes). Any mismatch falls back to {@link rawSearch}, the scan
+ * that never relies on that; the texts are exact either way.
+ */
+export function splitSearch(response: string): { hits: SplitHit[]; meta: Record<string, unknown> } {
+  const parsed = JSON.parse(response) as {
+    hits?: { hits?: Array<{ _index: string; _id: string; _source?: unknown; sort?: unknown[] }> };
+  } & Record<string, unknown>;
+  const { hits: _ignored, ...meta } = parsed;
+  const list = parsed.hits?.hits ?? [];
+  const out: SplitHit[] = [];
+  let cursor = 0;
+  for (const hit of list) {
+    const source = JSON.stringify(hit._source);
+    const sort = JSON.stringify(hit.sort);
+    const sourceAt = response.indexOf('"_source":', cursor);
+    if (hit._source === undefined || hit.sort === undefined || sourceAt < 0) return slowSplit(response, meta);
+    const start = sourceAt + 10;
+    if (!response.startsWith(source, start)) return slowSplit(response, meta);
+    const sortAt = response.indexOf('"sort":', start + source.length);
+    if (sortAt < 0 || !response.startsWith(sort, sortAt + 7)) return slowSplit(response, meta);
+    cursor = sortAt + 7 + sort.length;
+    out.push({ index: hit._index, id: hit._id, source, sort, value: hit._source });
+  }
+  return { hits: out, meta };
+}
+
+function slowSplit(
+  response: string,
+  meta: Record<string, unknown>,
+): { hits: SplitHit[]; meta: Record<string, unknown> } {
+  const hits = rawSearch(response).hits.map((hit) => {
+    if (hit.source === undefined || hit.sort === undefined) {
+      throw new SyntaxError(`${hit.index}/${hit.id}: the hit has no _source or sort values`);
+    }
+    return {
+      index: hit.index ?? "",
+      id: hit.id ?? "",
+      source: hit.source,
+      sort: hit.sort,
+      value: JSON.parse(hit.source),
+    };
+  });
+  return { hits, meta };
+}
+
+/** The raw `_source` and `sort` texts of `hits.hits[*]` in a search response, in order. */
+export function rawHits(response: string): RawHit[] {
+  return rawSearch(response).hits.map(({ source, sort }) => ({
+    ...(source !== undefined && { source }),
+    ...(sort !== undefined && { sort }),
+  }));
 }
 
 /**

@@ -370,7 +370,7 @@ export class OpenSearchSource implements Source {
         prefiltered++;
         continue;
       }
-      records.push({ value: JSON.parse(hit.source), position: `${hit.index}/${hit.id}`, text: hit.source });
+      records.push({ value: hit.value, position: `${hit.index}/${hit.id}`, text: hit.source });
     }
     return prefiltered > 0 ? { records, prefiltered } : { records };
   }
