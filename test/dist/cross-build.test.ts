@@ -54,7 +54,8 @@ describe("cross-compiled binaries", () => {
   test("the version is baked into every binary", async () => {
     for (const result of built.values()) {
       const bytes = Buffer.from(await Bun.file(result.binaryPath).arrayBuffer());
-      expect(bytes.indexOf(`"${TEST_VERSION}"`)).toBeGreaterThan(0);
+      // As a string constant of the bytecode: the minified bundle no longer holds it quoted.
+      expect(bytes.indexOf(TEST_VERSION)).toBeGreaterThan(0);
     }
   });
 
