@@ -51,6 +51,11 @@ export class PitSession {
   private readonly open = new Set<string>();
   /** How many times the PIT was reopened (for tests and the log). */
   reopened = 0;
+  /**
+   * Set by {@link close}: a page still in flight (a prefetch) must not reopen the PIT it finds
+   * gone, or that new PIT would outlive the read.
+   */
+  closed = false;
 
   constructor(
     private readonly http: OsHttp,
@@ -62,6 +67,7 @@ export class PitSession {
 
   /** The current PIT id, opening the PIT on first use. */
   async current(): Promise<string> {
+    if (this.closed) throw new PitClosedError();
     if (this.id !== undefined) return this.id;
     this.opening ??= this.create().finally(() => {
       this.opening = undefined;
@@ -80,6 +86,7 @@ export class PitSession {
 
   /** The PIT `lost` is gone: open a new one (once, however many slices noticed). */
   async renew(lost: string): Promise<string> {
+    if (this.closed) throw new PitClosedError();
     if (this.id === lost) {
       this.id = undefined;
       this.open.delete(lost);
@@ -112,6 +119,11 @@ export class PitSession {
         "index",
       );
     }
+    if (this.closed) {
+      // Closed while this PIT was being opened: delete it at once.
+      await this.deletePits([body.pit_id]);
+      throw new PitClosedError();
+    }
     this.open.add(body.pit_id);
     this.id = body.pit_id;
     return body.pit_id;
@@ -119,15 +131,28 @@ export class PitSession {
 
   /** Deletes every PIT this session opened. Never throws: a PIT also expires on its own. */
   async close(): Promise<void> {
+    this.closed = true;
     const ids = [...this.open];
     this.open.clear();
     this.id = undefined;
+    await this.deletePits(ids);
+  }
+
+  private async deletePits(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     try {
       await this.http.request({ method: "DELETE", path: "/_search/point_in_time", body: { pit_id: ids } });
     } catch (error) {
       this.host.log.debug(`could not delete the Point in Time: ${(error as Error).message}`);
     }
+  }
+}
+
+/** The read ended (the session was closed) while a page was still being fetched. */
+export class PitClosedError extends Error {
+  constructor() {
+    super("the Point in Time session is closed");
+    this.name = "PitClosedError";
   }
 }
 
@@ -163,7 +188,14 @@ export class StreamReader {
   /** The next page; an empty array means the stream is exhausted. */
   async nextPage(): Promise<Hit[]> {
     if (this.done) return [];
-    const hits = await this.fetchPage();
+    let hits: Hit[];
+    try {
+      hits = await this.fetchPage();
+    } catch (error) {
+      // A prefetch that outlived the read: nothing more to read.
+      if (error instanceof PitClosedError) return [];
+      throw error;
+    }
     if (hits.length === 0) {
       this.done = true;
       return hits;
@@ -186,7 +218,7 @@ export class StreamReader {
     let attempt = 0;
     let renewals = 0;
     while (true) {
-      if (this.signal.aborted) return [];
+      if (this.signal.aborted || this.pit.closed) return [];
       const pitId = await this.pit.current();
       let failure: string;
       let retryAfterMs: number | undefined;

@@ -278,16 +278,26 @@ export class OpenSearchSource implements Source {
     }
   }
 
-  /** One stream: a batch per page. */
+  /**
+   * One stream: a batch per page. The next page is requested as soon as a page arrives, so the
+   * server searches while this page is turned into records and handed on (two pages in memory).
+   */
   private async *single(
     reader: StreamReader,
     after: Array<string | null>,
     makeCursor: () => JsonValue,
     ctx: SourceOpenContext,
   ): AsyncGenerator<SourceBatch> {
+    const fetch = () => {
+      const pending = reader.nextPage();
+      pending.catch(() => {}); // awaited below; a failure while the engine holds a batch is not unhandled
+      return pending;
+    };
+    let next = fetch();
     while (!ctx.signal.aborted) {
-      const hits = await reader.nextPage();
+      const hits = await next;
       if (hits.length === 0) return;
+      next = fetch();
       const batch = this.toBatch(hits, ctx);
       after[0] = hits[hits.length - 1]!.sortRaw;
       batch.cursor = makeCursor();

@@ -125,6 +125,10 @@ describe.each(OPENSEARCH_VERSIONS)("opensearch source on %s", (version) => {
         if (++n === 4) break; // the generator's finally closes the PIT
       }
       await first.close();
+      // Stopped early with a page still being prefetched: that page must not reopen the PIT.
+      await Bun.sleep(300);
+      const open = await osRequest<{ pits?: unknown[] }>(node.url, "GET", "/_search/point_in_time/_all");
+      expect(open.body.pits ?? []).toEqual([]);
       // The cursor survives a JSON round trip (it is stored as JSON).
       const resumeFrom = JSON.parse(JSON.stringify(cursor));
       const rest = positions(
