@@ -29,9 +29,9 @@ export class AckTracker {
 
   /** Registers a batch in read order. */
   open(batch: SourceBatch): BatchTicket {
-    const keep = this.ack !== undefined || (this.onFrontier !== undefined && batch.cursor !== undefined);
     const ticket: BatchTicket = {
-      batch: keep ? batch : undefined,
+      batch: this.ack !== undefined ? batch : undefined,
+      ...(this.onFrontier !== undefined && batch.cursor !== undefined && { cursor: batch.cursor }),
       pending: 0,
       sealed: false,
       partial: false,
@@ -65,11 +65,10 @@ export class AckTracker {
       if (!head.sealed || head.pending > 0) return;
       this.tickets.shift();
       if (head.counts) this.counters?.add(head.counts);
-      const batch = head.batch;
-      if (!batch) continue;
       if (head.partial) this.frontierFrozen = true;
-      if (!this.frontierFrozen && batch.cursor !== undefined) this.onFrontier?.(batch.cursor);
-      if (this.ack && !head.partial) {
+      if (!this.frontierFrozen && head.cursor !== undefined) this.onFrontier?.(head.cursor);
+      const batch = head.batch;
+      if (this.ack && batch && !head.partial) {
         const ack = this.ack;
         this.chain = this.chain
           .then(() => ack(batch))

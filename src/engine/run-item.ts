@@ -1,4 +1,4 @@
-import type { Envelope, SourceBatch } from "../sdk/index.ts";
+import type { Envelope, JsonValue, SourceBatch } from "../sdk/index.ts";
 import type { BatchCounts } from "./checkpoint/frontier-counters.ts";
 
 /**
@@ -7,11 +7,14 @@ import type { BatchCounts } from "./checkpoint/frontier-counters.ts";
  */
 export interface BatchTicket {
   /**
-   * The batch, kept only when the source wants it back in `ack` or gave a cursor. Otherwise
-   * dropped: every queued event holds its ticket, and a ticket holding its batch would keep all
-   * of that batch's parsed records alive (hundreds of MB with a few matches per batch).
+   * The batch, kept only when the source wants it back in `ack` (API 1). Otherwise dropped: a
+   * ticket lives until every earlier batch is settled, and a ticket holding its batch would keep
+   * all of that batch's parsed records alive — with a selective pattern, hundreds of batches
+   * behind one event in flight (seen: 1 GB for `--no-prefilter` over 1M events).
    */
   readonly batch: SourceBatch | undefined;
+  /** The batch's resume cursor (small JSON), for the checkpoint frontier. */
+  readonly cursor?: JsonValue;
   /** Events of this batch not yet settled by every target. */
   pending: number;
   /** No more events of this batch will be dispatched. */
