@@ -125,6 +125,7 @@ export function resolveRun(
     aws: spec.aws ?? {},
     verbose: options.verbose,
     retry: { ...DEFAULT_ITEM_RETRY, ...spec.retry },
+    ...(spec.routing && { routing: spec.routing }),
   };
   // --shard: the part of a split run, rate budgets divided among the shards, {shard} in paths.
   return applyShard(plan, spec, process.env, where);

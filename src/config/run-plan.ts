@@ -1,6 +1,6 @@
 import type { FrontierCounters } from "../engine/checkpoint/frontier-counters.ts";
 import type { CompiledPattern } from "../pattern/index.ts";
-import type { RunReport, ShardMode } from "../report/run-report.ts";
+import type { RoutesReport, RunReport, ShardMode } from "../report/run-report.ts";
 import type {
   AwsClientSettings,
   JsonValue,
@@ -83,6 +83,8 @@ export interface RunPlan {
   shard?: ShardAssignment;
   /** `--shard-mode`: how a split run divides its events; absent: chosen from the source (docs/shards.md). */
   shardMode?: ShardMode;
+  /** What `--rules` left out (rule targets not replayed, rules skipped), for the report. */
+  routing?: RoutesReport;
   /** Keeps a resume checkpoint, when the run has one. */
   checkpoint?: CheckpointHook;
   /** Stop after this many matched events. */

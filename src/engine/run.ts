@@ -54,6 +54,7 @@ export async function runPipeline(plan: RunPlan, io: RunIO): Promise<RunReport> 
       },
       plan.checkpoint?.counters,
     );
+    if (plan.routing) report.report.routes = plan.routing;
     if (plan.shard && opened.shardMode)
       report.report.shard = { index: plan.shard.index + 1, count: plan.shard.count, mode: opened.shardMode };
     for (const [index, target] of opened.targets.entries()) {

@@ -15,6 +15,7 @@ import type {
   MergedShardsReport,
   PlanSample,
   ResolvedEndpointReport,
+  RoutesReport,
   RunReport,
   ShardMode,
   ShardReport,
@@ -256,6 +257,31 @@ export const reportSchema: JsonSchema = {
         description: "One shard of a split run (--shard i/N)",
         required: ["index", "count", "mode"],
         properties: { index: count("1-based"), count: count(), mode: { enum: SHARD_MODES } },
+      }),
+      routes: object<RoutesReport>({
+        description: "What --rules left out: rule targets not replayed, rules skipped",
+        required: ["from", "notReplayed", "skippedRules"],
+        properties: {
+          from: text("bus:<name> or the template's path"),
+          notReplayed: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["rule", "targetId", "arn", "reason"],
+              properties: { rule: text(), targetId: text(), arn: text(), reason: text() },
+            },
+          },
+          skippedRules: {
+            type: "array",
+            items: {
+              type: "object",
+              additionalProperties: false,
+              required: ["rule", "reason"],
+              properties: { rule: text(), reason: text() },
+            },
+          },
+        },
       }),
       shards: object<MergedShardsReport>({
         description: "A report merged from shard reports (rehydrate report merge)",

@@ -123,6 +123,11 @@ export interface RunReport {
   shard?: ShardReport;
   /** Set on a report merged from shard reports by `rehydrate report merge`. */
   shards?: MergedShardsReport;
+  /**
+   * Set for runs whose routes came from a bus's or a template's rules (`--rules`): the rule
+   * targets rehydrate did not replay (SQS, SNS, another bus, ...) and the rules it skipped.
+   */
+  routes?: RoutesReport;
 }
 
 /**
@@ -205,4 +210,12 @@ export function newTargetReport(name: string, plugin: string): TargetReport {
 /** Appends to a bounded sample list. */
 export function pushSample<T>(list: T[], sample: T): void {
   if (list.length < SAMPLE_LIMIT) list.push(sample);
+}
+
+/** What `--rules` left out of a run (see docs/routes.md). */
+export interface RoutesReport {
+  /** `bus:<name>` or the template's path. */
+  from: string;
+  notReplayed: Array<{ rule: string; targetId: string; arn: string; reason: string }>;
+  skippedRules: Array<{ rule: string; reason: string }>;
 }

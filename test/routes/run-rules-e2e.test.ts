@@ -170,7 +170,17 @@ describe("rehydrate run --rules bus:<name>", () => {
     const report = JSON.parse(readFileSync(reportFile, "utf8")) as {
       targets: Array<{ name: string; sent: number }>;
       filter: { matched: number; unmatched: number; unrouted?: number };
+      routes?: { from: string; notReplayed: Array<{ rule: string; arn: string }>; skippedRules: unknown[] };
     };
+    // What the rules left out is in the report too, not only on stderr.
+    expect(report.routes?.from).toBe("bus:orders");
+    expect(report.routes?.notReplayed).toContainEqual(
+      expect.objectContaining({
+        rule: "notify-shipped",
+        arn: "arn:aws:sqs:us-east-1:123456789012:order-audit",
+      }),
+    );
+    expect(report.routes?.skippedRules.length).toBeGreaterThan(0);
     const sent = Object.fromEntries(report.targets.map((t) => [t.name, t.sent]));
     expect(sent).toEqual({
       "project-orders/projector": placed.length,
