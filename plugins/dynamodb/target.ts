@@ -140,7 +140,11 @@ export class DynamoDbTarget implements Target {
     if (this.config.ifNewer) failures.push(...(await this.writeGuarded(sdk, actions, skipped)));
     else failures.push(...(await this.writeBatch(sdk, collapseByKey(actions))));
     failures.sort((a, b) => a.index - b.index);
-    return { failures, skipped };
+    const unsent = new Set([...failures.map((f) => f.index), ...skipped]);
+    const done: Record<string, number> = {};
+    for (const { index, action } of actions)
+      if (!unsent.has(index)) done[action.kind] = (done[action.kind] ?? 0) + 1;
+    return { failures, skipped, actions: done };
   }
 
   /** One BatchWriteItem; unprocessed items and request-level throttles become retryable failures. */

@@ -38,7 +38,7 @@ describe("rehydrate run → sqlite:", () => {
   test("upserts, deletes, and reports the event without a key as failed", async () => {
     const failed = join(folder.dir, "failed.ndjson");
     const { code, stderr } = await runCli(["run", join(folder.dir, "pipeline.yaml"), "--failed", failed]);
-    expect(stderr).toContain("4 sent, 1 failed");
+    expect(stderr).toContain("4 sent (upsert 3, delete 1), 1 failed");
     expect(stderr).toContain("MissingKey");
     expect(code).toBe(1);
     const db = new Database(join(folder.dir, "out/state.db"), { readonly: true });

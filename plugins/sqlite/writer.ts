@@ -97,7 +97,11 @@ export class SqliteTableWriter {
       }));
     }
     const failures = [...keyFailures, ...rowFailures].sort((a, b) => a.index - b.index);
-    return { failures };
+    const refused = new Set(rowFailures.map((f) => f.index));
+    const done: Record<string, number> = {};
+    for (const action of actions)
+      if (!refused.has(action.index)) done[action.kind] = (done[action.kind] ?? 0) + 1;
+    return { failures, actions: done };
   }
 
   #writeCollapsed(actions: readonly RowAction[]): void {

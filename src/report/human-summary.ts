@@ -29,12 +29,17 @@ export function renderHumanSummary(report: RunReport): string {
   for (const t of report.targets) {
     const parts = report.dryRun
       ? [`${n(t.planned)} planned${formatActions(t.plannedActions)}`]
-      : [`${n(t.sent)} sent`, `${n(t.failed)} failed`, `${n(t.retried)} retried`];
+      : [
+          `${n(t.sent)} sent${formatActions(t.actions ?? {})}`,
+          `${n(t.failed)} failed`,
+          `${n(t.retried)} retried`,
+        ];
     if (t.skipped > 0) parts.splice(1, 0, `${n(t.skipped)} skipped as older`);
     if (t.cancelled > 0) parts.push(`${n(t.cancelled)} cancelled`);
     if (routed) parts.unshift(`${n(t.selected)} selected by its route`);
     lines.push(`  target ${t.name}: ${parts.join(", ")}`);
-    if (t.orderKeyMissing > 0)
+    // A store's events without a row key fail with their own reason; the warning is for a path.
+    if (t.orderKeyMissing > 0 && t.order !== "row key" && t.order !== "global")
       lines.push(
         `    warning: ${n(t.orderKeyMissing)} events had no value for the order key ${t.order}: they were ordered together in one lane (is the path right?)`,
       );

@@ -381,6 +381,11 @@ export interface WriteResult {
    * or newer (a version guard): settled, counted `skipped`, never retried, not failed.
    */
   skipped?: number[];
+  /**
+   * What the items reported sent did, by verb (`{upsert: 8, delete: 2}`), as `plan` names
+   * actions in a dry run: the report and the summary split a store's writes by it.
+   */
+  actions?: Record<string, number>;
 }
 
 /** What the engine passes to each `write`. */

@@ -239,3 +239,36 @@ describe("secrets", () => {
     expect(everything).not.toContain("hunter2-very-secret");
   });
 });
+
+describe("the summary splits a store's writes in real runs", () => {
+  test("sqlite: upserts and deletes counted by the target, shown like a dry run's plan", async () => {
+    const events = Array.from({ length: 10 }, (_, i) => ({
+      ...testEvent(i),
+      "detail-type": i % 5 === 4 ? "Order Archived" : "Order Placed",
+      detail: { orderId: `o${i}` },
+    }));
+    const input = file("split.ndjson", events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const db = join(dir, "split.db");
+    const report = join(dir, "split-report.json");
+    const pipeline = file(
+      "split.json",
+      JSON.stringify({
+        source: input,
+        targets: [
+          {
+            uri: `sqlite:${db}#orders`,
+            createTable: true,
+            key: { id: "$.detail.orderId" },
+            deleteWhen: { "detail-type": ["Order Archived"] },
+          },
+        ],
+        report,
+      }),
+    );
+    const run = await runCli(["run", pipeline]);
+    expect(run.code).toBe(0);
+    const target = JSON.parse(readFileSync(report, "utf8")).targets[0];
+    expect(target.actions).toEqual({ upsert: 8, delete: 2 });
+    expect(run.stderr).toContain("10 sent (upsert 8, delete 2)");
+  });
+});

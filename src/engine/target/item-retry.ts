@@ -112,6 +112,7 @@ async function writeOnce(
   }
   ctx.latency?.record(performance.now() - started);
   const failures = indexFailures(result?.failures, pending.length);
+  addActions(counters, result?.actions);
   const skipped = new Set(Array.isArray(result?.skipped) ? result.skipped : []);
   const again: QueuedItem[] = [];
   let retryAfterMs = 0;
@@ -185,4 +186,15 @@ function indexFailures(failures: ItemFailure[] | undefined, size: number): Map<n
       map.set(failure.index, failure);
   }
   return map;
+}
+
+/** Adds a write's actions by verb to the target's counters (verbs bounded like failure codes). */
+function addActions(counters: TargetReport, actions: Record<string, number> | undefined): void {
+  if (!actions || typeof actions !== "object") return;
+  counters.actions ??= {};
+  for (const [verb, count] of Object.entries(actions)) {
+    if (!Number.isFinite(count) || count <= 0) continue;
+    if (counters.actions[verb] === undefined && Object.keys(counters.actions).length >= 20) continue;
+    counters.actions[verb] = (counters.actions[verb] ?? 0) + count;
+  }
 }
