@@ -11,9 +11,9 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { delimiter, join, resolve } from "node:path";
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { freePort, overrideEnv, startWatchdog } from "./process-tools.ts";
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
@@ -61,17 +61,7 @@ export function useLocalAwsEnv(endpoint: string): () => void {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,
   };
-  const before: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(keys)) {
-    before[key] = process.env[key];
-    process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
+  return overrideEnv(keys);
 }
 
 let tableCounter = 0;
@@ -164,14 +154,7 @@ export async function startDynamoDbLocal(options: { startTimeoutMs?: number } = 
   };
   process.once("exit", kill);
   // If this process dies without exit handlers, the watchdog still ends Java.
-  const watchdog = spawn(
-    "sh",
-    ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null`],
-    { stdio: "ignore", detached: true },
-  );
-  // Without `sh` there is no watchdog; the exit handler still stops Java.
-  watchdog.on("error", () => {});
-  watchdog.unref();
+  startWatchdog(`kill -9 ${pid} 2>/dev/null`);
   child.unref();
   (child.stdout as { unref?: () => void } | null)?.unref?.();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
@@ -221,19 +204,6 @@ function findJava(): string {
     );
   }
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function answers(endpoint: string): Promise<boolean> {

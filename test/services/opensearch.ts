@@ -28,9 +28,9 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort, startWatchdog } from "./process-tools.ts";
 
 /** The versions the tests run on. */
 export const OPENSEARCH_VERSIONS = ["3.8.0", "2.19.6"] as const;
@@ -377,16 +377,7 @@ export async function startOpenSearchNode(
   process.once("exit", stop);
   // setpriv and env exec, and bin/opensearch execs java, so `pid` is the JVM itself. If this
   // process dies without exit handlers, the watchdog still ends the JVM and removes its data.
-  const watchdog = spawn(
-    "sh",
-    [
-      "-c",
-      `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null; sleep 0.5; rm -rf '${nodeDir}'`,
-    ],
-    { stdio: "ignore", detached: true },
-  );
-  watchdog.on("error", () => {});
-  watchdog.unref();
+  startWatchdog(`kill -9 ${pid} 2>/dev/null; sleep 0.5; rm -rf '${nodeDir}'`, { pid, serviceDies: true });
   child.unref();
   (child.stdout as { unref?: () => void } | null)?.unref?.();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
@@ -417,19 +408,6 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** A small JSON-over-HTTP helper for tests (no client library, so tests check the wire). */

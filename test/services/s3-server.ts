@@ -18,10 +18,10 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { freePort, overrideEnv, startWatchdog } from "./process-tools.ts";
 
 /** The S3Proxy release the tests run. */
 export const S3PROXY_VERSION = "2.6.0";
@@ -66,17 +66,7 @@ export function useS3Env(endpoint: string): () => void {
     AWS_SECRET_ACCESS_KEY: S3_LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: S3_LOCAL_REGION,
   };
-  const before: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(keys)) {
-    before[key] = process.env[key];
-    process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
+  return overrideEnv(keys);
 }
 
 let bucketCounter = 0;
@@ -148,16 +138,7 @@ export async function startS3Server(options: { startTimeoutMs?: number } = {}): 
   };
   process.once("exit", stop);
   // If this process dies without exit handlers, the watchdog still ends Java and removes the blobs.
-  const watchdog = spawn(
-    "sh",
-    [
-      "-c",
-      `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; kill -9 ${pid} 2>/dev/null; rm -rf '${home}'`,
-    ],
-    { stdio: "ignore", detached: true },
-  );
-  watchdog.on("error", () => {});
-  watchdog.unref();
+  startWatchdog(`kill -9 ${pid} 2>/dev/null; rm -rf '${home}'`);
   child.unref();
   (child.stdout as { unref?: () => void } | null)?.unref?.();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
@@ -237,19 +218,6 @@ function findJava(): string {
     .find((candidate) => existsSync(candidate));
   if (!found) throw new Error("S3Proxy needs Java 17+, and no `java` is on PATH (nor JAVA_HOME set)");
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function answers(endpoint: string): Promise<boolean> {
