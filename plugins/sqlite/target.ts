@@ -68,6 +68,7 @@ export function createSqliteTarget(config: SqliteTargetConfig, host: Host): Targ
       if (result?.busy) host.log.debug("checkpoint could not complete: another connection is reading");
     },
     async close() {
+      writer?.finalize();
       writer = undefined;
       db?.close();
       db = undefined;

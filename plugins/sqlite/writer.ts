@@ -48,6 +48,25 @@ export class SqliteTableWriter {
   }
 
   /**
+   * Finalizes the prepared statements. Until they are, closing the database only marks it for
+   * closing: the real close (and its WAL checkpoint) would happen later, whenever the statements
+   * are collected, changing the file after the run said it was done.
+   */
+  finalize(): void {
+    for (const statement of [
+      this.#upsert,
+      this.#delete,
+      this.#begin,
+      this.#commit,
+      this.#rollback,
+      this.#savepoint,
+      this.#release,
+      this.#rollbackTo,
+    ])
+      statement.finalize();
+  }
+
+  /**
    * Writes a batch in one transaction. Events without a key fail with `MissingKey`. The batch
    * is first written collapsed (one statement per key); if SQLite refuses a row, the collapsed
    * attempt is rolled back and the events are applied one by one, each in a savepoint, so only
