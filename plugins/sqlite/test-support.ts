@@ -6,8 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Envelope, EventBridgeEvent, Host, Target } from "../../src/sdk/index.ts";
+import type { EventBridgeEvent, Host, Target } from "../../src/sdk/index.ts";
 import { testHost as kitHost } from "../../src/sdk/testing/index.ts";
+import { envelopes, userEvent as sharedUserEvent } from "../shared/table-mapping/test-support.ts";
 import plugin from "./index.ts";
 
 /** A fresh temp folder and a function removing it. */
@@ -21,34 +22,16 @@ export function testHost(options: { baseDir: string; dryRun?: boolean; log?: str
   return kitHost({ baseDir: options.baseDir, dryRun: options.dryRun ?? false, logs: options.log ?? [] });
 }
 
-/** An EventBridge event for user `userId`. */
+/** An EventBridge event for user `userId`, with an id unique to each call. */
 export function userEvent(
   userId: unknown,
   detail: Record<string, unknown> = {},
   detailType = "UserUpdated",
 ): EventBridgeEvent {
-  return {
-    version: "0",
-    id: `evt-${String(userId)}-${Math.random().toString(36).slice(2, 8)}`,
-    "detail-type": detailType,
-    source: "users",
-    account: "123456789012",
-    time: "2026-01-01T00:00:00Z",
-    region: "eu-west-1",
-    resources: [],
-    detail: { userId, ...detail },
-  };
+  return sharedUserEvent(userId, detail, detailType, { uniqueId: true });
 }
 
-/** Wraps events into envelopes the way the engine does (positions `events.ndjson:<line>`). */
-export function envelopes(events: readonly EventBridgeEvent[], firstSeq = 0): Envelope[] {
-  return events.map((event, i) => ({
-    event,
-    position: `events.ndjson:${firstSeq + i + 1}`,
-    seq: firstSeq + i,
-    record: event,
-  }));
-}
+export { envelopes };
 
 /** Creates and opens a `sqlite:` target from raw config, as the engine would (minus validation). */
 export async function openTarget(config: Record<string, unknown>, host: Host): Promise<Target> {

@@ -8,14 +8,7 @@
 import type postgres from "postgres";
 import plugins from "../../plugins/postgres/index.ts";
 import { createHost } from "../../src/host/create-host.ts";
-import type {
-  Envelope,
-  EventBridgeEvent,
-  Host,
-  Target,
-  TargetPlugin,
-  WriteResult,
-} from "../../src/sdk/index.ts";
+import type { Envelope, Host, Target, TargetPlugin, WriteResult } from "../../src/sdk/index.ts";
 import type { PostgresServer } from "../services/postgres.ts";
 
 const plugin = plugins[0] as unknown as TargetPlugin;
@@ -33,34 +26,7 @@ export function testHost(options: { dryRun?: boolean; log?: string[] } = {}): Ho
   });
 }
 
-/** An EventBridge event for user `userId`. */
-export function userEvent(
-  userId: unknown,
-  detail: Record<string, unknown> = {},
-  detailType = "UserUpdated",
-): EventBridgeEvent {
-  return {
-    version: "0",
-    id: `evt-${String(userId)}`,
-    "detail-type": detailType,
-    source: "users",
-    account: "123456789012",
-    time: "2026-01-01T00:00:00Z",
-    region: "eu-west-1",
-    resources: [],
-    detail: { userId, ...detail },
-  };
-}
-
-/** Wraps events into envelopes the way the engine does (positions `events.ndjson:<line>`). */
-export function envelopes(events: readonly EventBridgeEvent[], firstSeq = 0): Envelope[] {
-  return events.map((event, i) => ({
-    event,
-    position: `events.ndjson:${firstSeq + i + 1}`,
-    seq: firstSeq + i,
-    record: event,
-  }));
-}
+export { envelopes, userEvent } from "../../plugins/shared/table-mapping/test-support.ts";
 
 /** Creates and opens a target on `server` from raw config (url filled in), as the engine would. */
 export async function openTarget(

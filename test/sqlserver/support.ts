@@ -5,11 +5,12 @@
  * @module
  */
 
+import { envelopes, userEvent as sharedUserEvent } from "../../plugins/shared/table-mapping/test-support.ts";
 import { resolveSqlServerConfig } from "../../plugins/sqlserver/config.ts";
 import { CATALOG_SQL } from "../../plugins/sqlserver/statements.ts";
 import { createSqlServerTarget } from "../../plugins/sqlserver/target.ts";
 import { createHost } from "../../src/host/create-host.ts";
-import type { Envelope, EventBridgeEvent, Host } from "../../src/sdk/index.ts";
+import type { EventBridgeEvent, Host } from "../../src/sdk/index.ts";
 import type { TdsHandler, TdsRequest, TdsResponse, TdsResultSet } from "../fakes/tds-server.ts";
 
 /** A real host; `lines` collects what the plugin logs. */
@@ -30,34 +31,16 @@ export function sqlServerTestHost(options: { dryRun?: boolean; signal?: AbortSig
   return { host, lines };
 }
 
-/** A user event: `detail.userId`, plus the given detail fields. */
+/** A user event: `detail.userId`, plus the given detail fields, with an id unique to each call. */
 export function userEvent(
   userId: unknown,
   detail: Record<string, unknown> = {},
   detailType = "UserUpdated",
 ): EventBridgeEvent {
-  return {
-    version: "0",
-    id: `evt-${String(userId)}-${Math.random().toString(36).slice(2, 8)}`,
-    "detail-type": detailType,
-    source: "users",
-    account: "123456789012",
-    time: "2026-01-01T00:00:00Z",
-    region: "eu-west-1",
-    resources: [],
-    detail: { userId, ...detail },
-  };
+  return sharedUserEvent(userId, detail, detailType, { uniqueId: true });
 }
 
-/** Envelopes as the engine builds them (positions `events.ndjson:<line>`). */
-export function envelopes(events: readonly EventBridgeEvent[], firstSeq = 0): Envelope[] {
-  return events.map((event, i) => ({
-    event,
-    position: `events.ndjson:${firstSeq + i + 1}`,
-    seq: firstSeq + i,
-    record: event,
-  }));
-}
+export { envelopes };
 
 /** A column of a described table. */
 export interface FakeColumn {
