@@ -209,6 +209,17 @@ export interface SourceBatch {
   cursor?: JsonValue;
   /** @deprecated API 1's opaque position, passed back in `ack`. Use {@link cursor}. */
   checkpoint?: unknown;
+  /**
+   * `true` when the source has itself checked every record of {@link records} the way the
+   * engine checks an unmapped record: `text` is the record's exact JSON, and it is an EventBridge
+   * event (an object with string `source` and `detail-type` and a `detail`). The engine then
+   * skips that check, and when nothing in the run needs the event before a target does (no
+   * pattern, time range, routes or order key, no envelope mapping) it never reads `value`: a
+   * target that writes {@link Envelope.text} pays for no parse. A source setting it should make
+   * `value` parse `text` on first read (a getter), so a target that does read the event still
+   * gets it. Sources that parse anyway gain nothing from it. @since API 2
+   */
+  verified?: boolean;
 }
 
 /** Which part of a split run a source reads (`--shard i/N`). */
