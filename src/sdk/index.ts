@@ -253,6 +253,12 @@ export interface SelectionPushdown {
   since?: string;
   /** Events with `time` at or after this instant (ISO 8601) are not wanted (`--until`). */
   until?: string;
+  /**
+   * `true` when records pass through unmapped (no envelope mapping): a record's JSON text is
+   * the event's, so a source may check the event's shape itself (see {@link SourceBatch.verified})
+   * or match `pattern` on its records. @since API 2
+   */
+  passThrough?: boolean;
 }
 
 /** What the engine tells a source when it opens it. */

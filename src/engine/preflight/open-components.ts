@@ -200,5 +200,6 @@ function pushdownOf(plan: RunPlan): SelectionPushdown {
     pushdown.literals = plan.pattern.prefilterLiterals;
   if (plan.since) pushdown.since = plan.since;
   if (plan.until) pushdown.until = plan.until;
+  if (plan.envelope === undefined) pushdown.passThrough = true;
   return pushdown;
 }
