@@ -12,7 +12,7 @@ import {
   type Target,
   type WriteResult,
 } from "../../src/sdk/index.ts";
-import { encodeNdjson } from "./ndjson-encode.ts";
+import { encodeNdjsonBytes } from "./ndjson-encode.ts";
 
 /** Validated configuration of the `file` target. */
 export interface FileTargetConfig {
@@ -104,7 +104,7 @@ export class FileTarget implements Target {
     if (this.broken) throw new PluginError(`cannot write: ${this.broken}`, this.config.path);
     if (!this.handle) await this.open();
     if (!this.handle) throw new PluginError("write called in a dry run", this.config.path);
-    const data = Buffer.from(encodeNdjson(batch), "utf8");
+    const data = encodeNdjsonBytes(batch);
     let written = 0;
     try {
       // A write may take fewer bytes than asked (a short write): go on until all are written.

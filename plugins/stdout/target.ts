@@ -9,7 +9,7 @@ import type {
   WriteResult,
 } from "../../src/sdk/index.ts";
 import { PluginError } from "../../src/sdk/index.ts";
-import { encodeNdjson } from "../file/ndjson-encode.ts";
+import { encodeNdjsonBytes } from "../file/ndjson-encode.ts";
 
 /** Node-style streams (process.stdout, PassThrough) also report errors such as EPIPE. */
 interface ErrorEmitter {
@@ -72,7 +72,7 @@ export function createStdoutTarget(stream: OutputStream, host?: Pick<Host, "outp
       if (failed) throw broken(failed);
       if (draining) await draining;
       if (failed) throw broken(failed);
-      if (!stream.write(encodeNdjson(batch))) {
+      if (!stream.write(encodeNdjsonBytes(batch))) {
         draining = waitForDrain();
         await draining;
       }
