@@ -1,5 +1,5 @@
 import { newTargetReport, pushSample, type RunReport, type TargetReport } from "../report/run-report.ts";
-import type { EventBridgeEvent } from "../sdk/index.ts";
+import type { Envelope, EventBridgeEvent } from "../sdk/index.ts";
 import { VERSION } from "../version.ts";
 import type { BatchCounts } from "./checkpoint/frontier-counters.ts";
 
@@ -28,6 +28,13 @@ export class ReportBuilder {
   private readonly startedMs = performance.now();
   /** The current source batch's counts (checkpointed runs), kept alongside the report's. */
   private batch: BatchCounts | undefined;
+  /**
+   * The first and last matched events when they were counted unparsed ({@link matchedUnparsed}):
+   * their `id` and `time` are read once, when the report is finished, so a run that never
+   * parses its events parses only these two.
+   */
+  private firstUnparsed: Envelope | undefined;
+  private lastUnparsed: Envelope | undefined;
 
   constructor(init: {
     dryRun: boolean;
@@ -113,6 +120,43 @@ export class ReportBuilder {
     }
     r.events.lastId = event.id;
     r.events.lastTime = event.time;
+    this.lastUnparsed = undefined;
+  }
+
+  /** Like {@link matched}, for an event not parsed yet: its `id` and `time` are read at the end. */
+  matchedUnparsed(envelope: Envelope, routed: boolean): void {
+    const r = this.report;
+    if (this.batch) {
+      this.batch.read++;
+      this.batch.matched++;
+      if (!routed) this.batch.unrouted++;
+    }
+    r.source.read++;
+    r.filter.matched++;
+    if (!routed) r.filter.unrouted++;
+    if (r.filter.matched === 1) this.firstUnparsed = envelope;
+    this.lastUnparsed = envelope;
+  }
+
+  /** Fills the first and last event fields from events counted unparsed. */
+  private resolveUnparsed(): void {
+    const events = this.report.events;
+    try {
+      const first = this.firstUnparsed?.event;
+      if (first) {
+        events.firstId = first.id;
+        events.firstTime = first.time;
+      }
+      const last = this.lastUnparsed?.event;
+      if (last) {
+        events.lastId = last.id;
+        events.lastTime = last.time;
+      }
+    } catch {
+      // The source verified these texts, so they parse; a report never fails for these fields.
+    }
+    this.firstUnparsed = undefined;
+    this.lastUnparsed = undefined;
   }
 
   /** Sets the failed-events file shown in the report (only for runs that write it). */
@@ -123,6 +167,7 @@ export class ReportBuilder {
   /** Finalises durations, throughput, status and exit code. */
   finish(ending: RunEnding): RunReport {
     const r = this.report;
+    this.resolveUnparsed();
     r.finishedAt = new Date().toISOString();
     r.durationMs = Math.round(performance.now() - this.startedMs);
     const seconds = Math.max(r.durationMs, 1) / 1000;

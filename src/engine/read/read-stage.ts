@@ -1,5 +1,5 @@
 import type { EnvelopeMapper } from "../../envelope/mapping.ts";
-import type { Envelope, EventBridgeEvent, Source, SourceOpenContext } from "../../sdk/index.ts";
+import type { Envelope, EventBridgeEvent, Source, SourceOpenContext, SourceRecord } from "../../sdk/index.ts";
 import type { AckTracker } from "../ack-tracker.ts";
 import type { ReportBuilder } from "../report-builder.ts";
 import type { BatchTicket } from "../run-item.ts";
@@ -63,9 +63,29 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
     let stop = false;
     if (batch.prefiltered) report.prefiltered(batch.prefiltered);
     const records = batch.records ?? [];
+    // A verified batch of a run that never looks at events: they go on unparsed.
+    const unparsedTargets =
+      options.passThrough && batch.verified === true && options.orderKeyOf === undefined
+        ? selection.everyEvent
+        : undefined;
     for (let r = 0; r < records.length; r++) {
       const record = records[r]!;
-      const event = mapper(record.value, record.position);
+      if (unparsedTargets !== undefined && record.text !== undefined) {
+        const envelope = new UnparsedEnvelope(record, record.text, seq++);
+        report.matchedUnparsed(envelope, unparsedTargets !== 0);
+        matched++;
+        if (unparsedTargets !== 0) items.push({ envelope, original: record.text, targets: unparsedTargets });
+        if (limit !== undefined && matched >= limit) {
+          stop = true;
+          ticket.partial = r + 1 < records.length || (batch.invalid?.length ?? 0) > 0;
+          break;
+        }
+        continue;
+      }
+      const event =
+        options.passThrough && batch.verified === true
+          ? (record.value as EventBridgeEvent)
+          : mapper(record.value, record.position);
       if (typeof event === "string") {
         report.invalid(record.position, event);
         if (!options.onInvalid(record.position, event, record.text ?? safeStringify(record.value))) {
@@ -117,6 +137,28 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
     }
     yield { ticket, items };
     if (stop || context.signal.aborted) return;
+  }
+}
+
+/**
+ * The envelope of a record its source verified (`SourceBatch.verified`) in a run that does not
+ * look at events: `event` is the record's value, which the source parses from `text` only when a
+ * target reads it. A target writing `text` (the `file` target) never parses the event at all.
+ */
+class UnparsedEnvelope implements Envelope {
+  readonly position: string;
+  constructor(
+    private readonly source: SourceRecord,
+    readonly text: string,
+    readonly seq: number,
+  ) {
+    this.position = source.position;
+  }
+  get event(): EventBridgeEvent {
+    return this.source.value as EventBridgeEvent;
+  }
+  get record(): unknown {
+    return this.source.value;
   }
 }
 

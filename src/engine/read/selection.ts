@@ -17,6 +17,11 @@ export interface Selection {
   matches(event: EventBridgeEvent): boolean;
   /** Bit `i` set when target `i` receives the event. */
   route(event: EventBridgeEvent): number;
+  /**
+   * Set when neither decision looks at the event (no pattern, time range or routes): the
+   * targets every event goes to. A stage may then pass events on without parsing them.
+   */
+  readonly everyEvent?: number;
 }
 
 /**
@@ -57,5 +62,6 @@ export function createSelection(
           for (const { bit, route } of routed) if (route.matches(event)) mask |= bit;
           return mask;
         };
-  return { matches, route };
+  const looksAtEvent = inRange !== undefined || matchesPattern !== undefined || routed.length > 0;
+  return looksAtEvent ? { matches, route } : { matches, route, everyEvent: all };
 }
