@@ -201,10 +201,12 @@ export function ownKeysOnly<S extends { matches(event: EventBridgeEvent): boolea
 ): S {
   if (!shard || shard.count <= 1) return selection;
   const inner = selection.matches.bind(selection);
+  // `everyEvent` (a selection that never looks at events) no longer holds: the key check does.
+  const { everyEvent: _, ...rest } = selection as S & { everyEvent?: number };
   return {
-    ...selection,
+    ...rest,
     matches: (event: EventBridgeEvent) => inner(event) && ownsKey(keyText(keyOf(event)), shard),
-  };
+  } as unknown as S;
 }
 
 /** A key as text, the way the engine writes order keys (objects as JSON). */

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { resolveRun } from "../../src/config/resolve-run.ts";
+import { ownKeysOnly } from "../../src/config/shard.ts";
+import { createSelection } from "../../src/engine/read/selection.ts";
 import { runPipeline } from "../../src/engine/run.ts";
 import { loadRegistry } from "../../src/host/registry.ts";
 import {
@@ -175,5 +177,14 @@ describe("verified batches", () => {
     expect(report.source.invalid).toBe(1);
     expect(report.source.invalidSamples[0]!.position).toBe("v:4");
     expectAccounted(report);
+  });
+
+  test("a selection looks at events once a key-hash shard keeps only its own keys", () => {
+    const all = createSelection(undefined, {}, 1);
+    expect(all.everyEvent).toBe(1);
+    expect(ownKeysOnly(all, undefined, () => "k")).toBe(all);
+    const sharded = ownKeysOnly(all, { index: 0, count: 2 }, (event) => event.id);
+    expect(sharded.everyEvent).toBeUndefined();
+    expect(createSelection(undefined, { sinceMs: 0 }, 1).everyEvent).toBeUndefined();
   });
 });
