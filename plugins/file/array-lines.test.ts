@@ -1,14 +1,22 @@
 /**
  * The JSON array reader's line fast path (array-lines.ts) must give exactly what the exact
- * scanner gives: same records, positions, texts, invalid records and batch boundaries, on
- * seeded random arrays in the one-element-per-line layout with every kind of deviation mixed in
- * (malformed elements, two elements on a line, pretty-printed elements, scalars, bytes that are
- * not UTF-8, CRLF, blank lines, trailing commas, text after `]`, truncation) and random chunks.
+ * scanner gives: same records, positions, texts, invalid records, prefiltered counts and batch
+ * boundaries, on seeded random arrays in the one-element-per-line layout with every kind of
+ * deviation mixed in (malformed elements, two elements on a line, pretty-printed elements,
+ * scalars, bytes that are not UTF-8, CRLF, blank lines, trailing commas, text after `]`,
+ * truncation, lines broken inside strings, stray brackets and backslashes, long strings of
+ * quotes and backslashes across the verifier's 64-byte blocks) and random chunks; without a
+ * prefilter, and with one on text or on bytes, verified by the WebAssembly module or the JS
+ * reference.
  */
 import { describe, expect, test } from "bun:test";
+import { prefilterFromLiterals } from "../../src/pattern/prefilter.ts";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { seededRandom } from "../../test/support/seeded-random.ts";
-import { readJsonArray } from "./array-reader.ts";
+import { type ArrayPaths, readJsonArray } from "./array-reader.ts";
+import { compileBytePrefilter } from "./byte-prefilter.ts";
+import { jsLineVerifier, wasmLineVerifier } from "./json-scan.ts";
+import type { ReaderOptions } from "./ndjson-reader.ts";
 
 async function* chunked(bytes: Uint8Array, random: () => number): AsyncIterable<Uint8Array> {
   for (let i = 0; i < bytes.length; ) {
@@ -22,15 +30,16 @@ async function* chunked(bytes: Uint8Array, random: () => number): AsyncIterable<
  * Everything a read gives, batch by batch (so batch boundaries are compared too). The preview
  * of a structural error (`text` of "expected ','..." and the like) is the rest of the decoded
  * block the scanner was in, so even the exact scanner gives a longer or shorter one depending
- * on where the input's chunks end: it is compared up to its first line break.
+ * on where the input's chunks end: only its first character is compared.
  */
 async function readBatches(batches: AsyncIterable<SourceBatch>) {
   const out: unknown[] = [];
   for await (const batch of batches) {
     out.push({
       records: batch.records.map((r) => [r.position, r.text, r.value]),
+      prefiltered: batch.prefiltered ?? 0,
       invalid: (batch.invalid ?? []).map((i) =>
-        /^(invalid|unexpected end|array element)/.test(i.reason) ? i : { ...i, text: i.text.split("\n")[0] },
+        /^(invalid|unexpected end|array element)/.test(i.reason) ? i : { ...i, text: i.text.slice(0, 1) },
       ),
     });
   }
@@ -38,15 +47,29 @@ async function readBatches(batches: AsyncIterable<SourceBatch>) {
 }
 
 const enc = new TextEncoder();
+const count = (batches: unknown[]) =>
+  (batches as Array<{ records: unknown[] }>).reduce((n, b) => n + b.records.length, 0);
 
 function randomFile(random: () => number): Uint8Array {
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+  const tricky = () =>
+    Array.from({ length: Math.floor(random() * 150) }, () =>
+      pick(["a", "\\", "\\", '"', "{", "}", "[", "]", "é", " ", ",", "x"]),
+    ).join("");
   const element = () =>
     JSON.stringify({
       id: Math.floor(random() * 1e6),
-      s: pick(["plain", 'q"uote', "back\\slash", "é🎉\u2028", "]},{[", ""]),
-      n: pick([[], [1, [2]], [{ x: "}" }], {}]),
+      s: pick(["plain", 'q"uote', "back\\slash", "é🎉\u2028", "]},{[", "", tricky(), tricky()]),
+      n: pick([[], [1, [2]], [{ x: "}" }], {}, [tricky()]]),
     });
+  /** A valid element with one character deleted or inserted: broken structure. */
+  const mutated = () => {
+    const text = element();
+    const at = Math.floor(random() * text.length);
+    return random() < 0.5
+      ? text.slice(0, at) + text.slice(at + 1)
+      : text.slice(0, at) + pick(["{", "}", "[", "]", '"', "\\", ",", "\n"]) + text.slice(at);
+  };
   const parts: Uint8Array[] = [
     enc.encode(pick(["[\n", "[\r\n", "  [  \n", "[\n\n", `[${element()},\n`, "x\n"])),
   ];
@@ -64,6 +87,11 @@ function randomFile(random: () => number): Uint8Array {
     else if (r < 0.21)
       parts.push(new Uint8Array([...enc.encode('{"bad": "'), 0xff, ...enc.encode(`"}${sep}${eol}`)]));
     else if (r < 0.23) parts.push(enc.encode(`  ${element()}${sep} ${eol}`));
+    else if (r < 0.3) parts.push(enc.encode(`${mutated()}${sep}${eol}`));
+    else if (r < 0.32)
+      parts.push(
+        enc.encode(`${pick(['{"a":"}\n"}', '{"a":1}}', "{}{}", '{"a":1,\\}', "{\\}", "[1]]"])}${sep}${eol}`),
+      );
     else parts.push(enc.encode(`${element()}${sep}${eol}`));
   }
   const r = random();
@@ -78,28 +106,84 @@ function randomFile(random: () => number): Uint8Array {
   return bytes;
 }
 
+/** The texts' literal sets: one common, one rarer, so some lines pass and most do not. */
+const LITERALS = [["id"], ["plain", '"}"', "é"]];
+
 describe("JSON array line fast path", () => {
   test("reads exactly what the exact scanner reads (seeded random files and chunks)", async () => {
     const random = seededRandom(15);
-    let fastRecords = 0;
+    const wasm = wasmLineVerifier();
+    expect(wasm?.kind).toBe("wasm");
+    const fastRecords: Record<string, number> = {};
+    const prefilter = prefilterFromLiterals(LITERALS);
+    const bytePrefilter = compileBytePrefilter(LITERALS);
     for (let round = 0; round < 400; round++) {
       const bytes = randomFile(random);
       const seed = Math.floor(random() * 1e9);
-      const options = { name: "a.json", batchSize: 1 + Math.floor(random() * 5), maxRecordBytes: 1 << 20 };
-      // A prefilter that passes everything turns the fast path off without changing the result.
-      const exact = await readBatches(
-        readJsonArray(chunked(bytes, seededRandom(seed)), { ...options, prefilter: () => true }),
-      );
-      const fast = await readBatches(readJsonArray(chunked(bytes, seededRandom(seed + 1)), options));
-      if (JSON.stringify(fast) !== JSON.stringify(exact)) {
-        expect({ file: Buffer.from(bytes).toString("latin1"), fast }).toEqual({
-          file: Buffer.from(bytes).toString("latin1"),
-          fast: exact,
-        });
+      const options: ReaderOptions = {
+        name: "a.json",
+        batchSize: 1 + Math.floor(random() * 5),
+        maxRecordBytes: 1 << 20,
+      };
+      const read = (extra: Partial<ReaderOptions>, paths: ArrayPaths, chunks: number) =>
+        readBatches(
+          readJsonArray(chunked(bytes, seededRandom(seed + chunks)), { ...options, ...extra }, paths),
+        );
+      const cases: Array<[string, Partial<ReaderOptions>, ArrayPaths]> = [
+        ["match-all", {}, {}],
+        ["text prefilter, wasm", { prefilter }, {}],
+        ["byte prefilter, wasm", { prefilter, bytePrefilter }, {}],
+        ["byte prefilter, js", { prefilter, bytePrefilter }, { verifier: jsLineVerifier() }],
+        ["no module", { prefilter, bytePrefilter }, { verifier: null }],
+      ];
+      const exact = {
+        all: await read({}, { lines: false }, 0),
+        prefiltered: await read({ prefilter }, { lines: false }, 0),
+      };
+      for (const [name, extra, paths] of cases) {
+        const got = await read(extra, paths, 1);
+        const want = extra.prefilter ? exact.prefiltered : exact.all;
+        if (JSON.stringify(got) !== JSON.stringify(want)) {
+          expect({ name, file: Buffer.from(bytes).toString("latin1"), got }).toEqual({
+            name,
+            file: Buffer.from(bytes).toString("latin1"),
+            got: want,
+          });
+        }
+        fastRecords[name] = (fastRecords[name] ?? 0) + count(got);
       }
-      fastRecords += (fast as Array<{ records: unknown[] }>).reduce((n, b) => n + b.records.length, 0);
     }
-    expect(fastRecords).toBeGreaterThan(1000);
+    // Every path read many records (the fast paths are not silently off).
+    for (const name of Object.keys(fastRecords)) expect(fastRecords[name]).toBeGreaterThan(500);
+  }, 60_000);
+
+  test("a prefiltered read takes the line path (ruled-out lines are not decoded)", async () => {
+    const lines = Array.from({ length: 50 }, (_, k) =>
+      JSON.stringify({ id: k, t: k % 10 === 0 ? "yes" : "no" }),
+    );
+    const text = `[\n${lines.join(",\n")}\n]\n`;
+    const literals = [['"yes"']];
+    let decoded = 0;
+    const prefilter = (t: string) => {
+      decoded++;
+      return t.includes('"yes"');
+    };
+    async function* once() {
+      yield enc.encode(text);
+    }
+    const batches = await readBatches(
+      readJsonArray(once(), {
+        name: "f",
+        batchSize: 100,
+        maxRecordBytes: 1000,
+        prefilter,
+        bytePrefilter: compileBytePrefilter(literals),
+      }),
+    );
+    expect(batches.flatMap((b) => (b as { records: unknown[][] }).records.map((r) => r[0]))).toEqual(
+      [0, 10, 20, 30, 40].map((k) => `f:${k + 2}:1`),
+    );
+    expect(decoded).toBe(0);
   });
 
   test("one element per line is read by the fast path, with the scanner's positions", async () => {
@@ -112,6 +196,7 @@ describe("JSON array line fast path", () => {
     );
     expect(batches).toEqual([
       {
+        prefiltered: 0,
         records: [
           ["f:2:1", '{"a":1}', { a: 1 }],
           ["f:3:3", '{"b":[2]}', { b: [2] }],

@@ -6,18 +6,28 @@
  * element starts, so it is the element the exact scanner would have found. Raw newlines cannot
  * occur inside valid JSON strings, so a line never hides part of a valid element.
  *
- * It is used only when every element is parsed anyway (no prefilter): an element that is not
- * parsed would not be verified. At the first line that does not fit (a parse failure, another
+ * With a prefilter, the lines it rules out are never parsed, so nothing above proves them: a
+ * {@link LineVerifier} (json-scan.ts, WebAssembly SIMD or its JS fallback) checks each block's
+ * lines structurally instead, as the exact scanner would split them (strings, escapes, bracket
+ * depth). The prefilter runs on the raw bytes when the run has literal sets (byte-prefilter.ts),
+ * so ruled-out elements are not even decoded, as in the NDJSON reader; else on the decoded text.
+ *
+ * At the first line that does not fit (a parse failure, a line the verifier refuses, another
  * layout, bytes that are not UTF-8, a line longer than the carry limit), it stops at that line's
  * start and hands the rest of the input to the exact scanner (array-reader.ts), which then
  * reports exactly what it always did. It never takes over again in that file.
  *
- * Memory: one chunk plus the carried partial line (at most {@link MAX_CARRY} bytes).
+ * Each block (the carried partial line, then the next chunk) is assembled in one buffer that is
+ * reused for the whole file: the verifier's memory, or a plain buffer without a prefilter. So
+ * each byte is copied once and nothing is allocated per chunk. Memory: that buffer, at most a
+ * chunk plus {@link MAX_CARRY} bytes. Records' texts are their own strings (decoded per
+ * element), so a kept record holds no block alive.
  */
 import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import type { BatchBuilder } from "./batch-builder.ts";
-import { concat } from "./ndjson-reader.ts";
+import type { BytePrefilter } from "./byte-prefilter.ts";
+import { type LineVerifier, plainBlockStore } from "./json-scan.ts";
 
 /** Where the array's grammar stands at a line start (a subset of the scanner's states). */
 export type LineState = "before-array" | "first-element" | "next-element" | "after-element";
@@ -46,33 +56,56 @@ const isWhitespace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10;
 export async function* readArrayLines(
   input: AsyncIterator<Uint8Array>,
   builder: BatchBuilder,
-  options: { name: string; maxRecordBytes: number; signal?: AbortSignal },
+  options: {
+    name: string;
+    maxRecordBytes: number;
+    signal?: AbortSignal;
+    prefilter?: (text: string) => boolean;
+    bytePrefilter?: BytePrefilter;
+    /** Required with a prefilter: proves the lines it rules out. */
+    verifier?: LineVerifier;
+  },
 ): AsyncGenerator<SourceBatch, Handover> {
+  const prefilter = options.prefilter;
+  // The byte prefilter is the text one on raw bytes: used only when there is a text one, so
+  // the exact scanner, which has only the text one, counts the same records as prefiltered.
+  const bytePrefilter = prefilter !== undefined ? options.bytePrefilter : undefined;
+  const verifier = options.verifier;
+  if (prefilter !== undefined && verifier === undefined) throw new Error("a prefilter needs a verifier");
+  const store = verifier ?? plainBlockStore();
   let state: LineState = "before-array";
   let line = 1;
-  let carry: Uint8Array | undefined;
+  /** The current block is `block[0, size)`; its partial last line starts at `carryFrom`. */
+  let block = store.reserve(0);
+  let size = 0;
+  let carryFrom = 0;
   const handover = (rest: Uint8Array, ended = false): Handover => ({ state, line, rest, ended });
   for (;;) {
     const next = await input.next();
-    if (next.done) return handover(carry ?? new Uint8Array(0), true);
+    const carried = size - carryFrom;
+    if (next.done) return handover(block.subarray(carryFrom, size), true);
     if (options.signal?.aborted) return { ...handover(new Uint8Array(0), true), aborted: true };
-    let chunk = next.value;
-    if (carry !== undefined) {
-      chunk = concat([carry, chunk], carry.length + chunk.length);
-      carry = undefined;
-    }
-    const last = chunk.lastIndexOf(10);
-    if (last === -1) {
-      if (chunk.length > Math.min(MAX_CARRY, options.maxRecordBytes)) return handover(chunk);
-      // Copies: the input may reuse its buffer for the next chunk.
-      carry = chunk.slice();
+    const chunk = next.value;
+    if (chunk.length === 0) continue;
+    // The carried partial line moves to the front, the chunk goes behind it.
+    if (carryFrom > 0) block.copyWithin(0, carryFrom, size);
+    block = store.reserve(carried + chunk.length);
+    block.set(chunk, carried);
+    size = carried + chunk.length;
+    carryFrom = 0;
+    const last = block.lastIndexOf(10, size - 1);
+    if (last < carried) {
+      if (size > Math.min(MAX_CARRY, options.maxRecordBytes)) return handover(block.subarray(0, size));
       continue;
     }
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, last + 1);
+    carryFrom = last + 1;
+    const bytes = block.subarray(0, last + 1);
     const ascii = isAscii(bytes);
     // Bytes that are not UTF-8 make records invalid: the exact scanner knows how to say where.
-    if (!ascii && !isUtf8(bytes)) return handover(chunk);
+    if (!ascii && !isUtf8(bytes)) return handover(block.subarray(0, size));
     const encoding = ascii ? "latin1" : "utf8";
+    /** Lines before this offset are verified one element each (with a prefilter only). */
+    let verified = 0;
     let pos = 0;
     while (pos <= last) {
       const newline = bytes.indexOf(10, pos);
@@ -87,14 +120,14 @@ export async function* readArrayLines(
       }
       const first = bytes[start]!;
       if (state === "before-array") {
-        if (first !== 91 || end !== start + 1) return handover(chunk.subarray(pos));
+        if (first !== 91 || end !== start + 1) return handover(block.subarray(pos, size));
         state = "first-element";
       } else if (state === "after-element") {
         // `]` ends the array: what follows is for the exact scanner (only whitespace may).
-        if (first === 93 && end === start + 1) return handover(chunk.subarray(pos));
-        return handover(chunk.subarray(pos));
+        if (first === 93 && end === start + 1) return handover(block.subarray(pos, size));
+        return handover(block.subarray(pos, size));
       } else {
-        if (first !== 123 && first !== 91) return handover(chunk.subarray(pos));
+        if (first !== 123 && first !== 91) return handover(block.subarray(pos, size));
         let elementEnd = end;
         let after: LineState = "after-element";
         if (bytes[elementEnd - 1] === 44) {
@@ -104,14 +137,34 @@ export async function* readArrayLines(
         }
         const closing = bytes[elementEnd - 1];
         if ((closing !== 125 && closing !== 93) || elementEnd - start > options.maxRecordBytes)
-          return handover(chunk.subarray(pos));
-        const text = bytes.toString(encoding, start, elementEnd);
+          return handover(block.subarray(pos, size));
+        let text: string | undefined;
+        if (prefilter !== undefined) {
+          if (pos >= verified) verified = verifier!.verify(pos, last + 1);
+          // Not exactly one element as the exact scanner splits it: let it say what it is.
+          if (verified <= pos) return handover(block.subarray(pos, size));
+          let passes: boolean;
+          if (bytePrefilter !== undefined) passes = bytePrefilter(bytes, start, elementEnd);
+          else {
+            text = bytes.toString(encoding, start, elementEnd);
+            passes = prefilter(text);
+          }
+          if (!passes) {
+            const emit = builder.skipPrefiltered();
+            state = after;
+            pos = newline + 1;
+            line++;
+            if (emit) yield builder.take();
+            continue;
+          }
+        }
+        text ??= bytes.toString(encoding, start, elementEnd);
         let value: unknown;
         try {
           value = JSON.parse(text);
         } catch {
           // Not one complete value: the exact scanner finds out what it is and reports it.
-          return handover(chunk.subarray(pos));
+          return handover(block.subarray(pos, size));
         }
         // Whitespace is ASCII, so the column in characters is the byte distance.
         const emit = builder.addParsed(value, text, options.name, line, start - pos + 1);
@@ -124,6 +177,5 @@ export async function* readArrayLines(
       pos = newline + 1;
       line++;
     }
-    if (last + 1 < chunk.length) carry = chunk.slice(last + 1);
   }
 }

@@ -2,6 +2,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { type LineState, readArrayLines } from "./array-lines.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
+import { type LineVerifier, wasmLineVerifier } from "./json-scan.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
 import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder } from "./utf8.ts";
 
@@ -31,6 +32,17 @@ const LINE_STATES: Record<LineState, State> = {
   "next-element": State.NextElement,
   "after-element": State.AfterElement,
 };
+
+/** Which read paths a test wants (the defaults are the fastest this runtime has). */
+export interface ArrayPaths {
+  /** `false`: the exact scanner only. */
+  lines?: boolean;
+  /**
+   * The line path's structural verifier (default: the WebAssembly one, when it runs here);
+   * `null`: none, so a prefiltered read uses the exact scanner.
+   */
+  verifier?: LineVerifier | null;
+}
 
 /** Bytes decoded at a time (see `feed`). */
 const TEXT_BLOCK = 16 * 1024;
@@ -75,6 +87,7 @@ interface Scan {
 export async function* readJsonArray(
   input: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
+  paths: ArrayPaths = {},
 ): AsyncGenerator<SourceBatch> {
   const builder = new BatchBuilder(options.prefilter, options.batchSize);
   const scan: Scan = {
@@ -97,12 +110,24 @@ export async function* readJsonArray(
   let carry: Uint8Array | undefined;
   const chunkCursor = { text: "", pos: 0 };
   const iterator = input[Symbol.asyncIterator]();
-  // Without a prefilter every element is parsed, which lets one-element-per-line arrays skip
-  // the scan (array-lines.ts); the exact scanner below takes over where that layout ends.
+  // One-element-per-line arrays skip the scan (array-lines.ts): a parse proves the lines that
+  // are parsed, the verifier those a prefilter rules out. The exact scanner below takes over
+  // where that layout ends.
   let head: Uint8Array | undefined;
   let ended = false;
-  if (options.prefilter === undefined && options.bytePrefilter === undefined) {
-    const handover = yield* readArrayLines(iterator, builder, options);
+  // Without the WebAssembly module, a prefiltered read stays with the exact scanner: the JS
+  // verifier costs more than the scan it would save (json-scan.ts).
+  const verifier =
+    options.prefilter === undefined
+      ? undefined
+      : paths.verifier === undefined
+        ? (wasmLineVerifier() ?? null)
+        : paths.verifier;
+  if (paths.lines !== false && (options.prefilter === undefined || verifier !== null)) {
+    const handover = yield* readArrayLines(iterator, builder, {
+      ...options,
+      ...(verifier ? { verifier } : {}),
+    });
     if (handover.aborted) return;
     scan.state = LINE_STATES[handover.state];
     scan.line = handover.line;
