@@ -2,7 +2,32 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { seededRandom } from "../../test/support/seeded-random.ts";
 import { readAll, stdinOf, tempDir } from "./test-helpers.ts";
+
+/** Runs a child that reads its real stdin with the file source, fed `bytes` in delayed pieces. */
+async function readRealStdin(
+  dir: string,
+  bytes: Uint8Array,
+): Promise<{ values: unknown[]; invalid: unknown[] }> {
+  const script = join(dir, "read-stdin.ts");
+  await writeFile(
+    script,
+    `import { readAll } from ${JSON.stringify(join(import.meta.dir, "test-helpers.ts"))};
+const result = await readAll(${JSON.stringify(dir)}, { paths: ["-"] }, { stdin: () => process.stdin });
+process.stdout.write(JSON.stringify({ values: result.values, invalid: result.invalid }));`,
+  );
+  const child = Bun.spawn([process.execPath, script], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  for (let i = 0, size = 1; i < bytes.length; i += size, size = size * 3 + 1) {
+    child.stdin.write(bytes.subarray(i, i + size));
+    await child.stdin.flush();
+    await Bun.sleep(5);
+  }
+  await child.stdin.end();
+  const out = await new Response(child.stdout).text();
+  expect(await child.exited).toBe(0);
+  return JSON.parse(out);
+}
 
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};
@@ -123,6 +148,17 @@ describe("file source, JSON array", () => {
     expect(result.values).toEqual(values);
     expect(result.invalid).toEqual([]);
   });
+
+  test("the process's real stdin (read into a reused buffer), plain and gzipped, arriving in delayed pieces", async () => {
+    // Random text, so the gzipped input is several MiB too (several full reads in a row).
+    const random = seededRandom(3);
+    const noise = () => Array.from({ length: 1200 }, () => Math.floor(random() * 36).toString(36)).join("");
+    const values = Array.from({ length: 3000 }, (_, k) => ({ k, noise: noise(), ...tricky }));
+    const text = `[\n${values.map((v) => JSON.stringify(v)).join(",\n")}\n]\n`;
+    const plain = new TextEncoder().encode(text);
+    expect(await readRealStdin(dir, plain)).toEqual({ values, invalid: [] });
+    expect(await readRealStdin(dir, gzipSync(plain))).toEqual({ values, invalid: [] });
+  }, 30_000);
 
   test("invalid UTF-8 inside an element makes it invalid; the others are read", async () => {
     const enc = new TextEncoder();
