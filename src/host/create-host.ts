@@ -105,13 +105,41 @@ export async function disposeTempDirs(tempDirs: string[]): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-async function* externalSort<T>(
+/**
+ * The engine's sort in a temp dir of the run, made on the first `next()`. The sort's own
+ * iterator is handed each call directly: a `yield*` wrapper cost a second generator step (and
+ * promise) per item.
+ */
+function externalSort<T>(
   items: AsyncIterable<T>,
   options: SortOptions<T>,
   tempDirs: string[],
 ): AsyncIterable<T> {
-  const { externalSort: sort } = await import("../engine/external-sort.ts");
-  const dir = await mkdtemp(join(tmpdir(), "rehydrate-sort-"));
-  tempDirs.push(dir);
-  yield* sort(items, { ...options, dir });
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let sorted: AsyncIterator<T> | undefined;
+      let starting: Promise<AsyncIterator<T>> | undefined;
+      let finished = false;
+      const start = async (): Promise<AsyncIterator<T>> => {
+        const { externalSort: sort } = await import("../engine/external-sort.ts");
+        const dir = await mkdtemp(join(tmpdir(), "rehydrate-sort-"));
+        tempDirs.push(dir);
+        sorted = sort(items, { ...options, dir })[Symbol.asyncIterator]();
+        return sorted;
+      };
+      return {
+        next: () => {
+          if (sorted) return sorted.next();
+          if (finished) return Promise.resolve({ done: true, value: undefined });
+          starting ??= start();
+          return starting.then((iterator) => iterator.next());
+        },
+        return: async (value?: unknown) => {
+          finished = true;
+          if (sorted?.return) return sorted.return(value);
+          return { done: true, value: value as T };
+        },
+      };
+    },
+  };
 }
