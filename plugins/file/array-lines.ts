@@ -27,7 +27,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import type { BatchBuilder } from "./batch-builder.ts";
 import type { BytePrefilter } from "./byte-prefilter.ts";
-import { type LineVerifier, plainBlockStore } from "./json-scan.ts";
+import { COMMA, type LineVerifier, MAX_RECORDS, plainBlockStore } from "./json-scan.ts";
 
 /** Where the array's grammar stands at a line start (a subset of the scanner's states). */
 export type LineState = "before-array" | "first-element" | "next-element" | "after-element";
@@ -72,6 +72,8 @@ export async function* readArrayLines(
   const bytePrefilter = prefilter !== undefined ? options.bytePrefilter : undefined;
   const verifier = options.verifier;
   if (prefilter !== undefined && verifier === undefined) throw new Error("a prefilter needs a verifier");
+  // Without a prefilter, a verifier still splits the lines (its records), but every verified
+  // element is parsed as without one.
   const store = verifier ?? plainBlockStore();
   let state: LineState = "before-array";
   let line = 1;
@@ -104,10 +106,56 @@ export async function* readArrayLines(
     // Bytes that are not UTF-8 make records invalid: the exact scanner knows how to say where.
     if (!ascii && !isUtf8(bytes)) return handover(block.subarray(0, size));
     const encoding = ascii ? "latin1" : "utf8";
-    /** Lines before this offset are verified one element each (with a prefilter only). */
-    let verified = 0;
     let pos = 0;
     while (pos <= last) {
+      if (verifier !== undefined) {
+        // The verified lines: their records say where the element is, and prove it is one.
+        const count = verifier.verify(pos, last + 1);
+        const records = verifier.records;
+        for (let r = 0; r < count * 4; r += 4) {
+          const start = records[r + 1]!;
+          const elementEnd = records[r + 2]!;
+          const tail = records[r + 3]!;
+          if (start !== elementEnd) {
+            // An element where none may follow, or too long: the exact scanner says so.
+            if (
+              state === "after-element" ||
+              state === "before-array" ||
+              elementEnd - start > options.maxRecordBytes
+            )
+              return handover(block.subarray(pos, size));
+            let text: string | undefined;
+            let passes: boolean;
+            if (bytePrefilter !== undefined) passes = bytePrefilter(bytes, start, elementEnd);
+            else {
+              text = bytes.toString(encoding, start, elementEnd);
+              passes = prefilter === undefined || prefilter(text);
+            }
+            let emit: boolean;
+            if (passes) {
+              text ??= bytes.toString(encoding, start, elementEnd);
+              let value: unknown;
+              try {
+                value = JSON.parse(text);
+              } catch {
+                // Structurally one element, but not valid JSON: the exact scanner reports it.
+                return handover(block.subarray(pos, size));
+              }
+              // Whitespace is ASCII, so the column in characters is the byte distance.
+              emit = builder.addParsed(value, text, options.name, line, start - pos + 1);
+            } else emit = builder.skipPrefiltered();
+            state = tail >= COMMA ? "next-element" : "after-element";
+            pos = (tail & ~COMMA) + 1;
+            line++;
+            if (emit) yield builder.take();
+          } else {
+            pos = tail + 1;
+            line++;
+          }
+        }
+        // More records may follow; else the line at `pos` (if any) is not one element.
+        if (count === MAX_RECORDS || pos > last) continue;
+      }
       const newline = bytes.indexOf(10, pos);
       let start = pos;
       while (start < newline && isWhitespace(bytes[start]!)) start++;
@@ -122,11 +170,12 @@ export async function* readArrayLines(
       if (state === "before-array") {
         if (first !== 91 || end !== start + 1) return handover(block.subarray(pos, size));
         state = "first-element";
-      } else if (state === "after-element") {
-        // `]` ends the array: what follows is for the exact scanner (only whitespace may).
-        if (first === 93 && end === start + 1) return handover(block.subarray(pos, size));
+      } else if (state === "after-element" || verifier !== undefined) {
+        // `]` ends the array (only whitespace may follow), anything else is for the exact
+        // scanner to report; and with a verifier, this line is not exactly one element.
         return handover(block.subarray(pos, size));
       } else {
+        // Without a prefilter: a successful parse proves the line is one element.
         if (first !== 123 && first !== 91) return handover(block.subarray(pos, size));
         let elementEnd = end;
         let after: LineState = "after-element";
@@ -138,27 +187,7 @@ export async function* readArrayLines(
         const closing = bytes[elementEnd - 1];
         if ((closing !== 125 && closing !== 93) || elementEnd - start > options.maxRecordBytes)
           return handover(block.subarray(pos, size));
-        let text: string | undefined;
-        if (prefilter !== undefined) {
-          if (pos >= verified) verified = verifier!.verify(pos, last + 1);
-          // Not exactly one element as the exact scanner splits it: let it say what it is.
-          if (verified <= pos) return handover(block.subarray(pos, size));
-          let passes: boolean;
-          if (bytePrefilter !== undefined) passes = bytePrefilter(bytes, start, elementEnd);
-          else {
-            text = bytes.toString(encoding, start, elementEnd);
-            passes = prefilter(text);
-          }
-          if (!passes) {
-            const emit = builder.skipPrefiltered();
-            state = after;
-            pos = newline + 1;
-            line++;
-            if (emit) yield builder.take();
-            continue;
-          }
-        }
-        text ??= bytes.toString(encoding, start, elementEnd);
+        const text = bytes.toString(encoding, start, elementEnd);
         let value: unknown;
         try {
           value = JSON.parse(text);

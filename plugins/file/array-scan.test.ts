@@ -8,7 +8,23 @@
  */
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../../test/support/seeded-random.ts";
-import { jsLineVerifier, type LineVerifier, wasmLineVerifier } from "./json-scan.ts";
+import { jsLineVerifier, type LineVerifier, MAX_RECORDS, wasmLineVerifier } from "./json-scan.ts";
+
+/** The records of every line verified from `start` (calling again after a full set). */
+function verifyAll(verifier: LineVerifier, bytes: Uint8Array, start: number): number[] {
+  verifier.reserve(bytes.length).set(bytes);
+  const out: number[] = [];
+  for (let from = start; ; ) {
+    const count = verifier.verify(from, bytes.length);
+    out.push(...verifier.records.subarray(0, count * 4));
+    if (count < MAX_RECORDS) return out;
+    from = (out[out.length - 1]! & 0x7fffffff) + 1;
+  }
+}
+
+/** Where the verified lines end: the start of the first line not verified. */
+const verifiedEnd = (records: number[], start: number) =>
+  records.length === 0 ? start : (records[records.length - 1]! & 0x7fffffff) + 1;
 
 const enc = new TextEncoder();
 
@@ -54,31 +70,49 @@ describe("JSON array line verifier", () => {
     const random = seededRandom(99);
     let fullyVerified = 0;
     let verifiedLines = 0;
-    const verify = (verifier: LineVerifier, bytes: Uint8Array, start: number) => {
-      verifier.reserve(bytes.length).set(bytes);
-      return verifier.verify(start, bytes.length);
-    };
     for (let round = 0; round < 3000; round++) {
       const lines = Array.from({ length: 1 + Math.floor(random() * 12) }, () => randomLine(random));
       const bytes = enc.encode(lines.join("\n") + "\n");
       // From every line start: each is where a call may begin.
       for (let start = 0; start < bytes.length; start = bytes.indexOf(10, start) + 1) {
-        const expected = verify(js, bytes, start);
-        const got = verify(wasm, bytes, start);
-        if (got !== expected) {
+        const expected = verifyAll(js, bytes, start);
+        const got = verifyAll(wasm, bytes, start);
+        if (JSON.stringify(got) !== JSON.stringify(expected)) {
           expect({ text: new TextDecoder().decode(bytes.subarray(start)), got }).toEqual({
             text: new TextDecoder().decode(bytes.subarray(start)),
             got: expected,
           });
         }
-        if (start === 0 && expected === bytes.length) fullyVerified++;
-        if (start === 0) verifiedLines += bytes.subarray(0, expected).filter((b) => b === 10).length;
+        if (start === 0 && verifiedEnd(expected, 0) === bytes.length) fullyVerified++;
+        if (start === 0) verifiedLines += expected.length / 4;
       }
     }
     // Both answers are exercised: many blocks pass whole, many stop early.
     expect(fullyVerified).toBeGreaterThan(200);
     expect(fullyVerified).toBeLessThan(2800);
     expect(verifiedLines).toBeGreaterThan(3000);
+  });
+
+  test("records: line start, element start and end, newline (+ 2^31 after a comma)", () => {
+    const text = '[\n  {"a":1} ,\r\n\n[2]\n';
+    const bytes = enc.encode(text);
+    for (const verifier of [wasmLineVerifier()!, jsLineVerifier()]) {
+      expect(verifyAll(verifier, bytes, 2)).toEqual([
+        2,
+        4,
+        11,
+        14 + 0x80000000,
+        15,
+        15,
+        15,
+        15,
+        16,
+        16,
+        19,
+        19,
+      ]);
+      expect(verifyAll(verifier, bytes, 0)).toEqual([]);
+    }
   });
 
   test("what the check refuses and passes", () => {
@@ -104,8 +138,7 @@ describe("JSON array line verifier", () => {
     for (const [line, passes] of cases) {
       for (const verifier of [wasm, jsLineVerifier()]) {
         const bytes = enc.encode(line + "\n");
-        verifier.reserve(bytes.length).set(bytes);
-        expect([line, verifier.kind, verifier.verify(0, bytes.length) === bytes.length]).toEqual([
+        expect([line, verifier.kind, verifyAll(verifier, bytes, 0).length === 4]).toEqual([
           line,
           verifier.kind,
           passes,
@@ -123,6 +156,13 @@ describe("JSON array line verifier", () => {
     const grown = wasm.reserve(line.length * count);
     expect(grown.subarray(0, line.length)).toEqual(Buffer.from(line));
     for (let k = 1; k < count; k++) grown.set(line, k * line.length);
-    expect(wasm.verify(0, line.length * count)).toBe(line.length * count);
+    const records: number[] = [];
+    for (let from = 0, n = MAX_RECORDS; n === MAX_RECORDS; ) {
+      n = wasm.verify(from, line.length * count);
+      records.push(...wasm.records.subarray(0, n * 4));
+      from = verifiedEnd(records, 0);
+    }
+    expect(records.length / 4).toBe(count);
+    expect(verifiedEnd(records, 0)).toBe(line.length * count);
   });
 });

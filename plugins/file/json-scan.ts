@@ -51,13 +51,27 @@ export interface LineVerifier extends BlockStore {
   readonly kind: "wasm" | "js";
   /**
    * Checks the lines of the current block's `[start, end)`: `start` is a line start between
-   * array elements, `end` is just after a newline. Returns the start of the first line that is
-   * not exactly one element (or blank), or `end`.
+   * array elements, `end` is just after a newline. For each line that is exactly one element
+   * (or blank), in order, writes a record to {@link records}; stops at the first line that is
+   * not, at `end`, or after {@link MAX_RECORDS} records, and returns the number written.
    */
   verify(start: number, end: number): number;
+  /**
+   * Four numbers per verified line: its start, the element's start and end (without a comma
+   * and spaces; both the newline's position on a blank line), and the newline's position plus
+   * {@link COMMA} when a `,` follows the element. Valid until the next call.
+   */
+  readonly records: Uint32Array;
 }
 
+/** Most records one {@link LineVerifier.verify} call writes. */
+export const MAX_RECORDS = 4096;
+/** Added to a record's newline position when a `,` follows its element. */
+export const COMMA = 0x80000000;
+
 const PAGE = 65536;
+/** Where the module's memory holds the block (the records come first). */
+const BLOCK_OFFSET = 65536;
 /** Bytes past `end` that the module reads (one 64-byte block) and ignores. */
 const SLACK = 64;
 
@@ -83,16 +97,19 @@ interface Exports {
 class WasmLineVerifier implements LineVerifier {
   readonly kind = "wasm";
   private view: Buffer;
+  records: Uint32Array;
   constructor(private readonly exports: Exports) {
-    this.view = Buffer.from(exports.memory.buffer);
+    this.view = Buffer.from(exports.memory.buffer, BLOCK_OFFSET);
+    this.records = new Uint32Array(exports.memory.buffer, 0, MAX_RECORDS * 4);
   }
 
   reserve(size: number): Buffer {
     const need = size + SLACK;
     if (need > this.view.length) {
-      // Growing keeps the memory's bytes; only the old view is detached.
+      // Growing keeps the memory's bytes; only the old views are detached.
       this.exports.memory.grow(Math.ceil((need - this.view.length) / PAGE));
-      this.view = Buffer.from(this.exports.memory.buffer);
+      this.view = Buffer.from(this.exports.memory.buffer, BLOCK_OFFSET);
+      this.records = new Uint32Array(this.exports.memory.buffer, 0, MAX_RECORDS * 4);
     }
     return this.view;
   }
@@ -115,7 +132,9 @@ export function wasmLineVerifier(): LineVerifier | undefined {
     for (const [text, expected] of SELF_CHECK) {
       const bytes = new TextEncoder().encode(text);
       verifier.reserve(bytes.length).set(bytes);
-      if (verifier.verify(0, bytes.length) !== expected) return undefined;
+      const count = verifier.verify(0, bytes.length);
+      if (JSON.stringify([...verifier.records.subarray(0, count * 4)]) !== JSON.stringify(expected))
+        return undefined;
     }
     return verifier;
   } catch {
@@ -123,10 +142,10 @@ export function wasmLineVerifier(): LineVerifier | undefined {
   }
 }
 
-const SELF_CHECK: Array<[string, number]> = [
-  ['{"a":"\\\\"},\n [{"b":"}\\""}] \n\n', 29],
-  ['{"a":1},\n{"a":1}}\n', 9],
-  ['{"a":"x\n"}\n', 0],
+const SELF_CHECK: Array<[string, number[]]> = [
+  ['{"a":"\\\\"},\n [{"b":"}\\""}] \n\n', [0, 0, 10, 11 + COMMA, 12, 13, 26, 27, 28, 28, 28, 28]],
+  ['{"a":1},\n{"a":1}}\n', [0, 0, 7, 8 + COMMA]],
+  ['{"a":"x\n"}\n', []],
 ];
 
 /**
@@ -137,31 +156,49 @@ const SELF_CHECK: Array<[string, number]> = [
 export function jsLineVerifier(): LineVerifier {
   const store = plainBlockStore();
   let block: Buffer = Buffer.allocUnsafe(0);
+  const records = new Uint32Array(MAX_RECORDS * 4);
   return {
     kind: "js",
+    records,
     reserve(size) {
       block = store.reserve(size);
       return block;
     },
     verify(start, end) {
       let lineStart = start;
-      while (lineStart < end) {
+      let count = 0;
+      while (lineStart < end && count < MAX_RECORDS) {
         const newline = block.indexOf(10, lineStart);
-        if (newline === -1 || newline >= end || !isOneElement(block, lineStart, newline)) return lineStart;
+        if (newline === -1 || newline >= end || !lineRecord(block, lineStart, newline, records, count * 4))
+          break;
+        count++;
         lineStart = newline + 1;
       }
-      return lineStart;
+      return count;
     },
   };
 }
 
 const isSpace = (c: number) => c === 32 || c === 9 || c === 13;
 
-/** Whether `bytes[start, end)` (a line without its newline) is blank or one element. */
-function isOneElement(bytes: Uint8Array, start: number, end: number): boolean {
+/**
+ * Whether `bytes[start, end)` (a line without its newline) is blank or one element; if so,
+ * writes its record at `records[at]`.
+ */
+function lineRecord(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  records: Uint32Array,
+  at: number,
+): boolean {
   let i = start;
   while (i < end && isSpace(bytes[i]!)) i++;
-  if (i === end) return true;
+  if (i === end) {
+    records.set([start, end, end, end], at);
+    return true;
+  }
+  const elementStart = i;
   const first = bytes[i]!;
   if (first !== 123 && first !== 91) return false;
   let depth = 1;
@@ -196,9 +233,13 @@ function isOneElement(bytes: Uint8Array, start: number, end: number): boolean {
   if (close === -1) return false;
   let tail = end;
   while (isSpace(bytes[tail - 1]!)) tail--;
+  let comma = 0;
   if (bytes[tail - 1] === 44) {
+    comma = COMMA;
     tail--;
     while (isSpace(bytes[tail - 1]!)) tail--;
   }
-  return tail - 1 === close;
+  if (tail - 1 !== close) return false;
+  records.set([start, elementStart, tail, end + comma], at);
+  return true;
 }
