@@ -33,6 +33,8 @@ export class FileTarget implements Target {
   readonly policy: BatchPolicy = { maxItems: 1000, maxInFlight: 1, lingerMs: 50 };
   /** Lines are written in order and a failure ends the batch there: several events of a key may share one. */
   readonly sameKey = "sequential" as const;
+  /** Lines are the envelopes' texts when they have them (ndjson-encode.ts). */
+  readonly writesText = true;
   private handle: FileHandle | undefined;
   private readonly absolute: string;
   /** Bytes in the file after the last whole line written (where a cut-off write is truncated to). */

@@ -56,6 +56,8 @@ export function createStdoutTarget(stream: OutputStream, host?: Pick<Host, "outp
   return {
     policy,
     sameKey: "sequential",
+    // Lines are the envelopes' texts when they have them (ndjson-encode.ts).
+    writesText: true,
     async check(): Promise<CheckResult> {
       return { ok: true, details: ["events are written to stdout as NDJSON"] };
     },

@@ -259,6 +259,15 @@ export interface SelectionPushdown {
    * or match `pattern` on its records. @since API 2
    */
   passThrough?: boolean;
+  /**
+   * `true` when nothing in the run reads parsed events: records pass through unmapped, there is
+   * no pattern, time range, route, order key or key-hash shard, it is not a dry run, and every
+   * target writes the records' text ({@link Target.writesText}). A source may then check each
+   * record (parse it, check the event's shape, drop the parse) and hand on records whose `value`
+   * parses on demand, in batches marked {@link SourceBatch.verified}: parsed objects then never
+   * outlive their check. @since API 2
+   */
+  eventsUnread?: boolean;
 }
 
 /** What the engine tells a source when it opens it. */
@@ -460,6 +469,14 @@ export interface Target {
    * final state is the one applying the events one by one in read order leaves.
    */
   rowKey?(event: EventBridgeEvent): string | undefined;
+  /**
+   * `true` when the target writes {@link Envelope.text} as it is whenever an envelope has it, and
+   * reads `event` only when it has not (the `file` and `stdout` targets; a target with a
+   * {@link rowKey} reads events for its key, so this is ignored there). In a run that otherwise
+   * never looks at events, the engine then tells the source so ({@link SelectionPushdown.eventsUnread}),
+   * and the source need not keep its records parsed. @since API 2
+   */
+  readonly writesText?: boolean;
   /**
    * The local files this target writes (absolute paths), known from its config before `open`.
    * The engine refuses a run where two outputs, or an output and an input, are the same file.

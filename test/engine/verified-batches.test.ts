@@ -187,4 +187,24 @@ describe("verified batches", () => {
     expect(sharded.everyEvent).toBeUndefined();
     expect(createSelection(undefined, { sinceMs: 0 }, 1).everyEvent).toBeUndefined();
   });
+
+  test("the source is told when nothing reads parsed events", async () => {
+    const seen: Array<boolean | undefined> = [];
+    const probe: SourcePlugin = {
+      ...verifiedSource(texts(3), { count: 0 }),
+      create: () => ({
+        async *batches(ctx) {
+          seen.push(ctx.pushdown?.eventsUnread);
+          yield { records: [] };
+        },
+      }),
+    };
+    const dir = mkdtempSync(join(tmpdir(), "rh-verified-"));
+    const out = join(dir, "out.ndjson");
+    await run(probe, [`file:${out}`]);
+    await run(probe, [`file:${out}`, "stdout:"]);
+    await run(probe, [`file:${out}`], { patterns: [{ source: ["test"] }] });
+    await run(probe, [`file:${out}`, `sqlite:${join(dir, "db.sqlite")}#t`]);
+    expect(seen).toEqual([true, true, undefined, undefined]);
+  });
 });

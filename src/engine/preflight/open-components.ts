@@ -122,7 +122,7 @@ export async function openComponents(
     : undefined;
   const sourceContext: SourceOpenContext = {
     signal: control.stopReading.signal,
-    pushdown: pushdownOf(plan),
+    pushdown: pushdownOf(plan, targets, shardMode),
     excludePaths: outputs.map((o) => o.path),
     ...(plan.checkpoint?.resumeFrom !== undefined && { resumeFrom: plan.checkpoint.resumeFrom }),
     ...(plan.shard && shardMode !== "key-hash" && { shard: plan.shard }),
@@ -193,7 +193,11 @@ async function preflight<T>(part: string, step: () => T | Promise<T>): Promise<T
 }
 
 /** What the run selects, as data a source can push down (see `SelectionPushdown`). */
-function pushdownOf(plan: RunPlan): SelectionPushdown {
+function pushdownOf(
+  plan: RunPlan,
+  targets: readonly Target[],
+  shardMode: string | undefined,
+): SelectionPushdown {
   const pushdown: SelectionPushdown = {};
   if (plan.patternJson !== undefined) pushdown.pattern = plan.patternJson;
   if (plan.prefilter && plan.envelope === undefined && plan.pattern?.prefilterLiterals)
@@ -201,5 +205,21 @@ function pushdownOf(plan: RunPlan): SelectionPushdown {
   if (plan.since) pushdown.since = plan.since;
   if (plan.until) pushdown.until = plan.until;
   if (plan.envelope === undefined) pushdown.passThrough = true;
+  // Mirrors where the read stage passes events on unparsed (read-stage.ts, Selection.everyEvent).
+  const looksAtEvents =
+    plan.pattern !== undefined ||
+    plan.since !== undefined ||
+    plan.until !== undefined ||
+    (plan.routes ?? []).some((route) => route !== undefined) ||
+    plan.order?.kind === "path" ||
+    plan.orderKey !== undefined ||
+    shardMode === "key-hash";
+  if (
+    pushdown.passThrough &&
+    !looksAtEvents &&
+    !plan.dryRun &&
+    targets.every((t) => t.writesText === true && t.rowKey === undefined)
+  )
+    pushdown.eventsUnread = true;
   return pushdown;
 }
