@@ -7,13 +7,19 @@
  * With the run's pattern (`SelectionPushdown.pattern`), the worker also parses the lines that
  * pass the prefilter and matches them, and sends back only the texts that match (or that the
  * engine would report, see {@link certainlyUnmatched}): the main thread then parses ~4% of the
- * lines instead of ~10%, which is what lets a second core pay off.
+ * lines instead of ~10%.
  *
- * Importing the pattern module from a plugin is an exception allowed for this built-in: the
- * module is pure (no engine, config or CLI state), and the engine still applies the full pattern
- * to everything the source yields, so a worker may only drop records that certainly do not match.
+ * In a match-all pass-through run (`verify`), the worker parses every line, checks it is an
+ * EventBridge event exactly as the engine does (`isEventBridgeEvent`, imported), and sends back
+ * where each text is in the file instead of the text (see {@link RangeTexts}).
+ *
+ * Importing the pattern and event-shape modules from a plugin is an exception allowed for this
+ * built-in: they are pure (no engine, config or CLI state), and the engine still applies the
+ * full pattern to everything the source yields, so a worker may only drop records that
+ * certainly do not match.
  */
 import { open } from "node:fs/promises";
+import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import { type CompiledPattern, compilePattern } from "../../src/pattern/index.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
 import { readNdjson } from "./ndjson-reader.ts";
@@ -35,7 +41,18 @@ export interface RangeRequest {
    * through unmapped (the record is the event the engine matches), so matching here is sound.
    */
   pattern?: unknown;
+  /**
+   * Match-all pass-through (no pattern, no literals, `SelectionPushdown.passThrough`): parse
+   * every line here and say which are EventBridge events (`kinds`), so the main thread can hand
+   * them on unparsed as a verified batch (`SourceBatch.verified`).
+   */
+  verify?: boolean;
 }
+
+/** In {@link RangeResult} `kinds`: the text is an EventBridge event. */
+export const KIND_EVENT = 1;
+/** In {@link RangeResult} `kinds`: the text is all ASCII. */
+export const KIND_ASCII = 2;
 
 /** An invalid record of a range, placed after `after` texts. */
 export interface RangeInvalid {
@@ -44,13 +61,30 @@ export interface RangeInvalid {
   position: string;
   reason: string;
   text: string;
+  /** The line's bytes when they are not valid UTF-8 (as the single-threaded reader gives them). */
+  bytes?: Uint8Array;
 }
 
 /**
- * The answer for one range: the texts of the lines that passed the prefilter, unparsed, with
- * their range-relative line numbers. Parsing stays on the main thread: structured-cloning
- * parsed events back costs more than parsing them (measured: 95k events/s with 2 workers
- * sending parsed batches, against 280k on one thread).
+ * The texts of a range's answer. `joined`: the texts themselves, joined (text `k` is
+ * `joined.slice(ends[k - 1] ?? 0, ends[k])`), for the few lines a pattern or prefilter lets
+ * through. `bytes`: where they are in the file, for match-all answers that keep nearly every
+ * line: text `k` is the UTF-8 of bytes `[base + starts[k], base + ends[k])`, which the main
+ * thread reads again (from the page cache: one read per range) instead of receiving them.
+ * Measured, Bun's IPC moved a 4 MiB answer in ~25 ms of latency (400 MB in 1.2 s), so texts
+ * sent over it held each range up several times longer than parsing it took.
+ */
+export type RangeTexts =
+  | { kind: "joined"; joined: string; ends: Int32Array }
+  | { kind: "bytes"; base: number; starts: Int32Array; ends: Int32Array };
+
+/**
+ * The answer for one range: the texts of the lines that passed the prefilter (and the match, with
+ * a pattern), unparsed, as one joined string cut at `ends`, with their range-relative line
+ * numbers. One string crosses the IPC channel far more cheaply than thousands (one copy instead
+ * of one header and copy each). Parsing stays on the main thread: structured-cloning parsed
+ * events back costs more than parsing them (measured: 95k events/s with 2 workers sending parsed
+ * batches, against 280k on one thread).
  */
 export type RangeResult =
   | {
@@ -58,25 +92,31 @@ export type RangeResult =
       index: number;
       /** Newlines in the range: lines that start in it. */
       lines: number;
-      texts: string[];
+      /** The texts' line numbers, relative to the range. */
       textLines: Int32Array;
+      texts: RangeTexts;
+      /**
+       * `verify` requests only, per text: {@link KIND_EVENT} when it is an EventBridge event
+       * (checked here exactly as the engine would; else it is valid JSON the engine will report),
+       * plus {@link KIND_ASCII} when it is all ASCII (decoded cheapest as latin1).
+       */
+      kinds?: Uint8Array;
       invalid: RangeInvalid[];
       /** Lines ruled out: by the prefilter, or parsed here and certainly not matching. */
       prefiltered: number;
+      /** Milliseconds this range took in the worker (for tracing, see parallel-ndjson.ts). */
+      ms: number;
     }
   | { type: "error"; index: number; message: string };
 
 /**
  * Whether the engine would drop this parsed record as unmatched: it is an EventBridge event
- * (so the engine would not report it as invalid, the same test as the engine's pass-through
- * check in `src/envelope/event-shape.ts`, copied because plugins must not import the engine)
- * and the pattern does not match it. Anything else goes to the main thread unchanged.
+ * (so the engine would not report it as invalid: `isEventBridgeEvent`, the engine's own
+ * pass-through check) and the pattern does not match it. Anything else goes to the main thread
+ * unchanged.
  */
 function certainlyUnmatched(value: unknown, pattern: CompiledPattern): boolean {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const r = value as Record<string, unknown>;
-  if (typeof r.source !== "string" || typeof r["detail-type"] !== "string" || !("detail" in r)) return false;
-  return !pattern.matches(value);
+  return isEventBridgeEvent(value) && !pattern.matches(value);
 }
 
 /** Patterns compiled in this worker, by their JSON text (one run sends the same one each time). */
@@ -108,9 +148,15 @@ export function prefilterFromLiterals(literals: ReadonlyArray<readonly string[]>
 
 /**
  * The bytes of the lines that start in `[start, end)`: from the first line start at or after
- * `start` to the newline ending the last line that starts before `end`.
+ * `start` (after a BOM) to the newline ending the last line that starts before `end`. `origin`
+ * is given the file offset of the first byte yielded.
  */
-async function* rangeBytes(path: string, start: number, end: number) {
+export async function* rangeBytes(
+  path: string,
+  start: number,
+  end: number,
+  origin?: { offset: number },
+): AsyncGenerator<Uint8Array> {
   const handle = await open(path, "r");
   try {
     const buffer = new Uint8Array(READ);
@@ -137,7 +183,11 @@ async function* rangeBytes(path: string, start: number, end: number) {
       const read = (await handle.read(buffer, 0, READ, offset)).bytesRead;
       if (read === 0) return;
       let chunk = buffer.subarray(0, read);
-      if (first && start === 0 && hasBom(chunk)) chunk = chunk.subarray(3);
+      if (first && origin) origin.offset = offset;
+      if (first && start === 0 && hasBom(chunk)) {
+        chunk = chunk.subarray(3);
+        if (origin) origin.offset += 3;
+      }
       first = false;
       let done = false;
       const chunkEnd = offset + read;
@@ -161,44 +211,121 @@ async function* rangeBytes(path: string, start: number, end: number) {
 
 /** Reads one range (exported so its cost can be measured on the main thread). */
 export async function readRange(request: RangeRequest): Promise<RangeResult> {
+  const began = performance.now();
   const counter = { lines: 0 };
   const texts: string[] = [];
   const textLines: number[] = [];
+  const kinds: number[] = [];
   const invalid: RangeInvalid[] = [];
   let prefiltered = 0;
   const pattern = request.pattern === undefined ? undefined : patternOf(request.pattern);
+  const verify = request.verify === true && pattern === undefined && request.literals === undefined;
   const options = {
     name: "",
     batchSize: request.batchSize,
     maxRecordBytes: request.maxRecordBytes,
-    // Parsed here only to match; the main thread parses the few texts that come back again,
+    // Parsed here only to match or check shapes; the main thread parses again what it needs,
     // which is cheaper than structured-cloning the parsed values.
-    parse: pattern !== undefined,
+    parse: pattern !== undefined || verify,
     // The reader counts the range's lines as it splits them (a second newline search cost ~10%).
     counter,
     ...(request.literals ? { bytePrefilter: compileBytePrefilter(request.literals) } : {}),
   };
-  for await (const batch of readNdjson(rangeBytes(request.path, request.start, request.end), options)) {
+  // Match-all answers say where each text is (see RangeTexts): line starts, from the bytes read.
+  const origin = { offset: 0 };
+  const lineStarts = verify ? [0] : undefined;
+  const bytes = rangeBytes(request.path, request.start, request.end, origin);
+  const input = lineStarts ? withLineStarts(bytes, lineStarts) : bytes;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for await (const batch of readNdjson(input, options)) {
     for (const record of batch.records) {
       if (pattern !== undefined && certainlyUnmatched(record.value, pattern)) {
         prefiltered++;
         continue;
       }
-      texts.push(record.text!);
-      textLines.push(Number(record.position.slice(1)));
+      const line = Number(record.position.slice(1));
+      textLines.push(line);
+      if (lineStarts) {
+        // The text is its line's bytes without the newline (and a `\r`), decoded from valid UTF-8.
+        const start = lineStarts[line - 1]!;
+        const length = Buffer.byteLength(record.text!);
+        starts.push(start);
+        ends.push(start + length);
+        // As many bytes as UTF-16 units only when every character is ASCII.
+        kinds.push(
+          (isEventBridgeEvent(record.value) ? KIND_EVENT : 0) |
+            (length === record.text!.length ? KIND_ASCII : 0),
+        );
+      } else {
+        texts.push(record.text!);
+      }
     }
-    for (const bad of batch.invalid ?? []) invalid.push({ after: texts.length, ...bad });
+    for (const bad of batch.invalid ?? []) invalid.push({ after: textLines.length, ...bad });
     prefiltered += batch.prefiltered ?? 0;
   }
   return {
     type: "result",
     index: request.index,
     lines: counter.lines,
-    texts,
     textLines: Int32Array.from(textLines),
+    texts: lineStarts
+      ? { kind: "bytes", base: origin.offset, starts: Int32Array.from(starts), ends: Int32Array.from(ends) }
+      : { kind: "joined", joined: texts.join(""), ends: joinedEnds(texts) },
+    ...(verify ? { kinds: Uint8Array.from(kinds) } : {}),
     invalid,
     prefiltered,
+    ms: performance.now() - began,
   };
+}
+
+/** Where each text of `texts.join("")` ends. */
+function joinedEnds(texts: string[]): Int32Array {
+  const ends = new Int32Array(texts.length);
+  let at = 0;
+  for (let k = 0; k < texts.length; k++) {
+    at += texts[k]!.length;
+    ends[k] = at;
+  }
+  return ends;
+}
+
+/** Passes `chunks` on, noting the offset (from the first chunk's start) of every line start. */
+async function* withLineStarts(
+  chunks: AsyncIterable<Uint8Array>,
+  lineStarts: number[],
+): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for await (const chunk of chunks) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lineStarts.push(at + i + 1);
+    at += chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * The texts of a range's answer, one string each (tests; the main thread slices or reads them
+ * as it builds batches, see parallel-ndjson.ts).
+ */
+export async function textsOf(
+  result: Extract<RangeResult, { type: "result" }>,
+  path: string,
+): Promise<string[]> {
+  const t = result.texts;
+  const out: string[] = [];
+  if (t.kind === "joined") {
+    let from = 0;
+    for (const end of t.ends) {
+      out.push(t.joined.slice(from, end));
+      from = end;
+    }
+    return out;
+  }
+  const bytes = await Bun.file(path).bytes();
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let k = 0; k < t.starts.length; k++)
+    out.push(buffer.toString("utf8", t.base + t.starts[k]!, t.base + t.ends[k]!));
+  return out;
 }
 
 /** Set in the environment of a worker started as a child process (see parallel-ndjson.ts). */
@@ -228,9 +355,11 @@ function serve(reply: (result: RangeResult) => void): (request: RangeRequest) =>
 /**
  * Resident memory above which a worker process collects after a range. JavaScriptCore collects
  * lazily, and a worker's garbage (decoded lines, parsed candidates) is all it has: without this
- * each worker process grew to ~70 MiB, with it ~53 MiB (the runtime itself is ~30 MiB).
+ * each worker process grew to ~70 MiB (the runtime itself is ~30 MiB). At 48 MB it collected
+ * after nearly every range, ~0.2 s of CPU per worker over 1M events (traced); at 64 MB every
+ * ~12th range, at ~55-60 MiB.
  */
-const WORKER_RSS_CEILING = 48 * 1024 * 1024;
+const WORKER_RSS_CEILING = 64 * 1024 * 1024;
 
 function collectIfLarge(): void {
   if (process.memoryUsage.rss() > WORKER_RSS_CEILING) Bun.gc(true);

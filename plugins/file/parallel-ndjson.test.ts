@@ -25,15 +25,21 @@ const noStdin = (): never => {
 async function flatten(batches: AsyncIterable<SourceBatch>) {
   const records: unknown[] = [];
   const invalid: unknown[] = [];
+  const verifiedValues: unknown[] = [];
+  let verifiedRecords = 0;
   let prefiltered = 0;
   for await (const batch of batches) {
+    if (batch.verified) {
+      verifiedRecords += batch.records.length;
+      verifiedValues.push(...batch.records.map((r) => r.value));
+    }
     for (const r of batch.records) records.push([r.position, r.text, r.value]);
     // An invalid record always ends its batch.
     if (batch.invalid?.length)
       invalid.push(...batch.invalid.map((i) => [records.length, i.position, i.reason, i.text]));
     prefiltered += batch.prefiltered ?? 0;
   }
-  return { records, invalid, prefiltered };
+  return { records, invalid, prefiltered, verifiedRecords, verifiedValues };
 }
 
 /** A file with every NDJSON edge case the single-threaded reader defines. */
@@ -58,6 +64,15 @@ async function trickyFile(): Promise<string> {
   return path;
 }
 
+/** Whether a parsed record is an EventBridge event, as the engine checks it. */
+const isEvent = (v: unknown) =>
+  typeof v === "object" &&
+  v !== null &&
+  !Array.isArray(v) &&
+  typeof (v as Record<string, unknown>).source === "string" &&
+  typeof (v as Record<string, unknown>)["detail-type"] === "string" &&
+  "detail" in v;
+
 describe("parallel NDJSON reader", () => {
   test("gives exactly the single-threaded records, positions, invalid records and counts", async () => {
     const path = await trickyFile();
@@ -75,26 +90,42 @@ describe("parallel NDJSON reader", () => {
       expect(single.records.length).toBeGreaterThan(withPrefilter ? 30 : 290);
       expect(single.invalid.length).toBeGreaterThan(withPrefilter ? 5 : 10);
       // Tiny ranges put range boundaries everywhere: inside lines, at CRLF, in the long line.
-      for (const rangeBytes of [97, 4096, 1 << 20]) {
-        const parallel = await flatten(
-          readNdjsonParallel({
-            path,
-            name: "t.ndjson",
-            workers: 2,
-            rangeBytes,
-            batchSize: 50,
-            maxRecordBytes: 1 << 20,
-            ...(withPrefilter ? { literals } : {}),
-          }),
-        );
-        expect(parallel.records).toEqual(single.records);
-        expect(parallel.invalid.map((i) => (i as unknown[]).slice(1))).toEqual(
-          single.invalid.map((i) => (i as unknown[]).slice(1)),
-        );
-        expect(parallel.prefiltered).toBe(single.prefiltered);
+      // Without a prefilter, also as a match-all run (`verify`: parsed and checked in the
+      // workers, lazy records here); with and without this thread reading ranges too.
+      for (const verify of withPrefilter ? [false] : [false, true]) {
+        for (const mainReads of [false, true]) {
+          for (const rangeBytes of [97, 4096, 1 << 20]) {
+            const parallel = await flatten(
+              readNdjsonParallel({
+                path,
+                name: "t.ndjson",
+                workers: 2,
+                rangeBytes,
+                batchSize: 50,
+                maxRecordBytes: 1 << 20,
+                mainReads,
+                ...(withPrefilter ? { literals } : {}),
+                ...(verify ? { verify } : {}),
+              }),
+            );
+            expect(parallel.records).toEqual(single.records);
+            expect(parallel.invalid.map((i) => (i as unknown[]).slice(1))).toEqual(
+              single.invalid.map((i) => (i as unknown[]).slice(1)),
+            );
+            expect(parallel.prefiltered).toBe(single.prefiltered);
+            if (verify) {
+              // Verified batches hold only events; the records that are not are in others.
+              expect(parallel.verifiedRecords).toBeGreaterThan(0);
+              for (const value of parallel.verifiedValues) expect(isEvent(value)).toBe(true);
+              expect(parallel.verifiedRecords).toBeLessThan(single.records.length);
+            } else {
+              expect(parallel.verifiedRecords).toBe(0);
+            }
+          }
+        }
       }
     }
-  });
+  }, 60_000);
 
   test("matching in the workers drops only events the pattern rules out (processes and threads)", async () => {
     const path = await trickyFile();
@@ -110,8 +141,6 @@ describe("parallel NDJSON reader", () => {
       }),
     );
     // What the engine would drop anyway: EventBridge events the pattern does not match.
-    const isEvent = (v: unknown) =>
-      typeof v === "object" && v !== null && "source" in v && "detail-type" in v && "detail" in v;
     const kept = single.records.filter((r) => {
       const value = (r as unknown[])[2];
       return !isEvent(value) || compiled.matches(value);
@@ -136,6 +165,8 @@ describe("parallel NDJSON reader", () => {
           literals,
           pattern,
           mode,
+          // Every range through a worker: this thread reads as one thread would.
+          mainReads: false,
         }),
       );
       expect(parallel.records).toEqual(kept);
@@ -144,9 +175,35 @@ describe("parallel NDJSON reader", () => {
       );
       expect(parallel.prefiltered).toBe(single.prefiltered + single.records.length - kept.length);
     }
-  });
+    // With this thread reading ranges too, its ranges keep what one thread keeps: between the
+    // two, in file order, and every line still counted once.
+    const key = (r: unknown) => JSON.stringify(r);
+    const singleKeys = single.records.map(key);
+    const keptKeys = new Set(kept.map(key));
+    for (const rangeBytes of [97, 4096]) {
+      const parallel = await flatten(
+        readNdjsonParallel({
+          path,
+          name: "t.ndjson",
+          workers: 1,
+          rangeBytes,
+          batchSize: 50,
+          maxRecordBytes: 1 << 20,
+          literals,
+          pattern,
+        }),
+      );
+      const got = parallel.records.map(key);
+      expect(got.filter((k) => keptKeys.has(k))).toEqual(kept.map(key));
+      expect(singleKeys.filter((k) => got.includes(k))).toEqual(got);
+      expect(parallel.prefiltered + got.length).toBe(single.prefiltered + single.records.length);
+      expect(parallel.invalid.map((i) => (i as unknown[]).slice(1))).toEqual(
+        single.invalid.map((i) => (i as unknown[]).slice(1)),
+      );
+    }
+  }, 60_000);
 
-  test("chooses workers only where they pay: big plain NDJSON, a pattern to match, an idle core", async () => {
+  test("chooses workers only where they pay: big plain NDJSON, a pattern to match or a match-all run, an idle core", async () => {
     const big = join(dir, "big.ndjson");
     await writeFile(big, "");
     await truncate(big, AUTO_WORKERS_MIN_BYTES);
@@ -162,20 +219,32 @@ describe("parallel NDJSON reader", () => {
       cores: 2,
       load: 0.2,
     };
-    expect(await chooseWorkers(base)).toBe(2);
-    expect(await chooseWorkers({ ...base, cores: 8 })).toBe(AUTO_WORKERS_MAX);
-    expect(await chooseWorkers({ ...base, cores: 1 })).toBe(0);
-    // A busy machine has no idle core for them.
-    expect(await chooseWorkers({ ...base, load: 0.6 })).toBe(0);
-    expect(await chooseWorkers({ ...base, cores: 8, load: 6 })).toBe(AUTO_WORKERS_MAX);
+    // This thread reads too: one worker per other core.
+    expect(await chooseWorkers(base)).toBe(1);
+    expect(await chooseWorkers({ ...base, cores: 4, load: 0 })).toBe(3);
+    expect(await chooseWorkers({ ...base, cores: 16, load: 0 })).toBe(AUTO_WORKERS_MAX);
+    expect(await chooseWorkers({ ...base, cores: 1, load: 0 })).toBe(0);
+    // A busy machine has no idle core for them; no more workers than idle cores.
+    expect(await chooseWorkers({ ...base, load: 1.1 })).toBe(0);
+    expect(await chooseWorkers({ ...base, cores: 8, load: 6 })).toBe(2);
+    expect(await chooseWorkers({ ...base, cores: 8, load: 7.5 })).toBe(0);
     expect(await chooseWorkers({ ...base, path: small })).toBe(0);
+    // A prefilter without the pattern: they could only split lines.
     expect(await chooseWorkers({ ...base, pattern: undefined })).toBe(0);
     expect(await chooseWorkers({ ...base, literals: undefined })).toBe(0);
+    // A match-all pass-through run: they parse and check every line.
+    const matchAll = { ...base, literals: undefined, pattern: undefined, matchAll: true };
+    expect(await chooseWorkers(matchAll)).toBe(1);
+    expect(await chooseWorkers({ ...matchAll, path: small })).toBe(0);
+    expect(await chooseWorkers({ ...matchAll, load: 1.5 })).toBe(0);
+    expect(await chooseWorkers({ ...matchAll, gzipped: true })).toBe(0);
     expect(await chooseWorkers({ ...base, gzipped: true })).toBe(0);
     expect(await chooseWorkers({ ...base, format: "array" })).toBe(0);
     expect(await chooseWorkers({ ...base, path: undefined })).toBe(0);
     // A number forces it (where workers can read at all); 0 never.
     expect(await chooseWorkers({ ...base, path: small, configured: 3 })).toBe(3);
+    expect(await chooseWorkers({ ...matchAll, path: small, configured: 2 })).toBe(2);
+    expect(await chooseWorkers({ ...base, literals: undefined, configured: 2 })).toBe(0);
     expect(await chooseWorkers({ ...base, configured: 0 })).toBe(0);
   });
 

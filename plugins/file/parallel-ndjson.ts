@@ -1,26 +1,49 @@
 /**
- * Parallel NDJSON reading: the file is cut into byte ranges, worker threads read and parse
- * them (each line belongs to the range holding its first byte), and the main thread hands the
- * results on strictly in range order, turning each range-relative line number into the file's.
- * The output is identical to the single-threaded reader's (tested); only batch sizes may differ.
+ * Parallel NDJSON reading: the file is cut into byte ranges, workers (child processes, or
+ * threads in a compiled binary) read them (each line belongs to the range holding its first
+ * byte), and this thread hands the results on strictly in range order, turning each
+ * range-relative line number into the file's. The output is the single-threaded reader's
+ * (tested); only batch sizes may differ.
  *
- * Workers split lines and run the prefilter; with the run's pattern they also parse the lines that
- * pass it and match them, and send back only the texts that may match. The main thread parses
- * what comes back (again: structured-cloning parsed events costs more than parsing them). So
- * workers help only with a prefilter, and the engine's prefilter is a closure that cannot be
- * sent to a worker: they rebuild it from its literal sets (`SelectionPushdown.literals`).
+ * What the workers do depends on the run (see ndjson-worker.ts):
+ * - a prefilter (`SelectionPushdown.literals`): split lines and prefilter them; with the run's
+ *   pattern (records pass through unmapped) also parse the lines that pass and match them,
+ *   sending back only the texts that may match, which this thread parses again
+ *   (structured-cloning parsed events costs more than parsing them);
+ * - match-all pass-through (`verify`): parse every line and check it is an EventBridge event,
+ *   sending back only where the texts are; this thread reads those bytes again from the file
+ *   (page cache), decodes them and yields lazy records (lazy-record.ts) in verified batches
+ *   (`SourceBatch.verified`), so nothing parses them again unless something reads `value`.
  *
- * Memory: at most `workers × IN_FLIGHT` ranges are in flight (one being read per worker);
- * each worker holds one 1 MiB read buffer and the candidate texts of its range, and the main
- * thread holds the results of ranges that arrived ahead of the one it is emitting (at most the
- * in-flight count). With 4 MiB ranges that bounds the reader's own memory to a few tens of MB
+ * This thread also reads ranges itself (as one thread would) while it would otherwise wait for
+ * the workers, when it has a core of its own (fewer workers than cores): then `n` workers make
+ * `n + 1` readers, and a worker that falls behind (a busy core) costs little.
+ *
+ * Memory: at most `workers × IN_FLIGHT` ranges are handed out ahead of the one being handed on,
+ * plus at most `MAIN_AHEAD` read here. Each worker holds one 1 MiB read buffer and its current
+ * range's answer; this thread holds the answers that arrived ahead of the one it is emitting
+ * (small: texts that may match, or offsets), the records of the ranges it read ahead (at most
+ * MAIN_AHEAD, ~15 MB each for a 4 MiB range read whole) and one buffer of a range's span for
+ * re-reading texts (range size plus its last line). That bounds the reader's own memory
  * whatever the file size.
  */
-import { stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import { PluginError, type SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder } from "./batch-builder.ts";
-import { type RangeRequest, type RangeResult, WORKER_PROCESS_ENV } from "./ndjson-worker.ts";
+import { compileBytePrefilter } from "./byte-prefilter.ts";
+import { LazyRecord } from "./lazy-record.ts";
+import { readNdjson } from "./ndjson-reader.ts";
+import {
+  rangeBytes as bytesOfRange,
+  KIND_ASCII,
+  KIND_EVENT,
+  type RangeRequest,
+  type RangeResult,
+  type RangeTexts,
+  WORKER_PROCESS_ENV,
+} from "./ndjson-worker.ts";
 
 /** Options of {@link readNdjsonParallel}. */
 export interface ParallelOptions {
@@ -40,6 +63,19 @@ export interface ParallelOptions {
    * unmapped (see ndjson-worker.ts). Matched-out lines are counted as prefiltered.
    */
   pattern?: unknown;
+  /**
+   * Match-all pass-through (no pattern, no literals; `SelectionPushdown.passThrough`): workers
+   * parse every line and check it is an EventBridge event, and this thread yields verified
+   * batches of lazy records (see lazy-record.ts).
+   */
+  verify?: boolean;
+  /**
+   * Whether this thread reads ranges too while it would otherwise wait for the workers.
+   * @default true when there are fewer workers than cores (this thread has a core of its own)
+   */
+  mainReads?: boolean;
+  /** Called as each range is handed on (timings, for benchmarks). */
+  trace?: (range: RangeTrace) => void;
   /** @default "process" from source, "thread" in a compiled binary (see {@link WorkerMode}). */
   mode?: WorkerMode;
   signal?: AbortSignal;
@@ -51,8 +87,8 @@ export class WorkersUnavailable extends Error {}
 /**
  * Ranges each worker may have queued (one being read, the rest waiting). Results are handed on
  * strictly in range order, so when one worker is held up (a busy machine) the others can work
- * this far ahead before they idle; a queued range costs only its answer (the ~10% of its lines
- * that pass the prefilter, or fewer).
+ * this far ahead before they idle; a queued range costs only its answer (the texts that may
+ * match, or a match-all range's offsets: ~60 KB).
  */
 const IN_FLIGHT = 4;
 
@@ -178,98 +214,326 @@ function startProcess(events: WorkerEvents): Promise<RangeWorker> {
   return start.ready;
 }
 
+/** What the reader did with one range, for {@link ParallelOptions.trace}. */
+export interface RangeTrace {
+  index: number;
+  /** `main`: read on this thread, while it would otherwise have waited. */
+  by: "worker" | "main";
+  /** Milliseconds from the start of the read: handed out, answered (or read here), emitted. */
+  sent: number;
+  answered: number;
+  emitted: number;
+  /** Time the range took where it was read. */
+  ms: number;
+}
+
+/** One range's answer, kept until the ranges before it are handed on. */
+type Answer =
+  | { by: "worker"; result: Extract<RangeResult, { type: "result" }> }
+  | { by: "main"; batches: SourceBatch[]; lines: number };
+
 /**
- * Reads `path` with `workers` threads. Throws {@link WorkersUnavailable} before yielding
- * anything when workers cannot start, so the caller can fall back to one thread.
+ * Ranges this thread may have read ahead and not yet handed on: with the workers' queues, this
+ * bounds the answers waiting here (see the module comment). Its answers hold parsed records,
+ * ~15 MB for a 4 MiB range read whole (match-all), so few.
+ */
+const MAIN_AHEAD = 2;
+
+/**
+ * Reads `path` with `workers` worker processes (or threads) and this thread. Throws
+ * {@link WorkersUnavailable} before yielding anything when workers cannot start, so the caller
+ * can fall back to one thread.
  */
 export async function* readNdjsonParallel(options: ParallelOptions): AsyncGenerator<SourceBatch> {
+  const began = performance.now();
+  const clock = () => performance.now() - began;
   const rangeBytes = options.rangeBytes ?? 4 * 1024 * 1024;
   const size = (await stat(options.path)).size;
   const ranges = Math.max(1, Math.ceil(size / rangeBytes));
-  const results = new Map<number, RangeResult>();
+  const verify = options.verify === true && options.pattern === undefined && options.literals === undefined;
+  // Only with a core of its own: else its reads take CPU from the workers (and from handing
+  // ranges on, which nothing else can do).
+  const mainReads = options.mainReads ?? options.workers < navigator.hardwareConcurrency;
+  /** Ranges read here and not yet handed on (at most MAIN_AHEAD). */
+  let readHereAhead = 0;
+  const answers = new Map<number, Answer>();
+  const traces = new Map<number, RangeTrace>();
+  /** Which worker each handed-out range went to, and how many each has queued. */
+  const owner = new Map<number, number>();
   let wake: (() => void) | undefined;
   let broken: string | undefined;
-  const events: WorkerEvents = {
+  const workers: Array<RangeWorker | undefined> = [];
+  const queued: number[] = [];
+  const events = (slot: number): WorkerEvents => ({
     onResult: (result) => {
-      results.set(result.index, result);
+      if (result.type === "error") {
+        broken ??= result.message;
+      } else {
+        answers.set(result.index, { by: "worker", result });
+        const trace = traces.get(result.index);
+        if (trace) {
+          trace.answered = clock();
+          trace.ms = result.ms;
+        }
+      }
+      queued[slot]!--;
+      // Refill at once: this thread may be busy reading a range or handing one on.
+      handOut(emitting);
       wake?.();
     },
     onBroken: (reason) => {
       broken ??= reason;
       wake?.();
     },
-  };
+  });
+  // Opened before any worker starts, so nothing is left running if this fails.
+  const handle = await open(options.path, "r");
+  const spans = new SpanReader(handle);
   const mode = options.mode ?? (COMPILED ? "thread" : "process");
   const start = mode === "process" ? startProcess : startThread;
-  const started = await Promise.allSettled(Array.from({ length: options.workers }, () => start(events)));
-  const workers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed) {
-    for (const worker of workers) worker.terminate();
-    throw failed.reason;
-  }
-  const send = (index: number) => {
-    if (index >= ranges) return;
-    const request: RangeRequest = {
-      type: "range",
-      index,
-      path: options.path,
-      start: index * rangeBytes,
-      end: Math.min(size, (index + 1) * rangeBytes),
-      batchSize: options.batchSize,
-      maxRecordBytes: options.maxRecordBytes,
-      ...(options.literals ? { literals: options.literals } : {}),
-      ...(options.pattern !== undefined ? { pattern: options.pattern } : {}),
-    };
-    workers[index % workers.length]!.post(request);
+  // Workers start in the background (~30 ms for a process); this thread reads meanwhile.
+  let failure: unknown;
+  let started = false;
+  const starting = Promise.allSettled(
+    Array.from({ length: options.workers }, (_, slot) => {
+      queued.push(0);
+      return start(events(slot)).then((worker) => {
+        workers[slot] = worker;
+        wake?.();
+      });
+    }),
+  ).then((all) => {
+    failure = all.find((s): s is PromiseRejectedResult => s.status === "rejected")?.reason;
+    started = true;
+    wake?.();
+  });
+  const prefilter = options.literals ? compileBytePrefilter(options.literals) : undefined;
+  let next = 0;
+  /** The range being handed on (or waited for). */
+  let emitting = 0;
+  /** Hands ranges to the workers with room in their queues, within the window. */
+  const handOut = (emitting: number) => {
+    while (next < ranges && next - emitting < options.workers * IN_FLIGHT) {
+      let slot = -1;
+      for (let w = 0; w < options.workers; w++) {
+        if (workers[w] !== undefined && queued[w]! < IN_FLIGHT && (slot === -1 || queued[w]! < queued[slot]!))
+          slot = w;
+      }
+      if (slot === -1) return;
+      const index = next++;
+      owner.set(index, slot);
+      queued[slot]!++;
+      if (options.trace)
+        traces.set(index, { index, by: "worker", sent: clock(), answered: 0, emitted: 0, ms: 0 });
+      workers[slot]!.post({
+        type: "range",
+        index,
+        path: options.path,
+        start: index * rangeBytes,
+        end: Math.min(size, (index + 1) * rangeBytes),
+        batchSize: options.batchSize,
+        maxRecordBytes: options.maxRecordBytes,
+        ...(options.literals ? { literals: options.literals } : {}),
+        ...(options.pattern !== undefined ? { pattern: options.pattern } : {}),
+        ...(verify ? { verify: true } : {}),
+      });
+    }
+  };
+  /** Reads range `index` on this thread, exactly as one thread would (positions range-relative). */
+  const readHere = async (index: number): Promise<void> => {
+    const from = clock();
+    const counter = { lines: 0 };
+    const batches: SourceBatch[] = [];
+    const reader = readNdjson(
+      bytesOfRange(options.path, index * rangeBytes, Math.min(size, (index + 1) * rangeBytes)),
+      {
+        name: "",
+        batchSize: options.batchSize,
+        maxRecordBytes: options.maxRecordBytes,
+        counter,
+        ...(prefilter ? { bytePrefilter: prefilter } : {}),
+      },
+    );
+    for await (const batch of reader) {
+      delete batch.cursor;
+      if (verify && batch.records.length > 0 && batch.records.every((r) => isEventBridgeEvent(r.value)))
+        batch.verified = true;
+      batches.push(batch);
+    }
+    answers.set(index, { by: "main", batches, lines: counter.lines });
+    if (options.trace) {
+      const now = clock();
+      traces.set(index, { index, by: "main", sent: from, answered: now, emitted: 0, ms: now - from });
+    }
   };
   try {
-    for (let index = 0; index < workers.length * IN_FLIGHT; index++) send(index);
     let lineBase = 0;
     for (let index = 0; index < ranges; index++) {
-      while (!results.has(index)) {
+      emitting = index;
+      for (;;) {
         if (broken) throw new PluginError(`parallel read failed: ${broken}`, options.name);
+        if (started && failure !== undefined) throw failure;
+        handOut(index);
+        // Nothing is handed on before every worker has started (or one failed: then the
+        // caller reads on one thread from the start).
+        if (answers.has(index) && started) break;
+        // Waiting: read the next range here instead, if the window has room.
+        if (mainReads && next < ranges && readHereAhead < MAIN_AHEAD) {
+          readHereAhead++;
+          await readHere(next++);
+          continue;
+        }
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
         wake = undefined;
       }
-      const result = results.get(index)!;
-      results.delete(index);
-      if (result.type === "error") throw new PluginError(result.message, options.name);
+      const answer = answers.get(index)!;
+      answers.delete(index);
+      if (answer.by === "main") readHereAhead--;
+      owner.delete(index);
+      const trace = traces.get(index);
+      if (trace) {
+        trace.emitted = clock();
+        options.trace!(trace);
+        traces.delete(index);
+      }
       // Keep the workers busy while this range's batches go downstream.
-      send(index + workers.length * IN_FLIGHT);
-      // Parse here, in read order, with the same builder as the single-threaded reader.
-      const builder = new BatchBuilder(undefined, options.batchSize);
-      builder.prefiltered = result.prefiltered;
-      const { texts, textLines, invalid } = result;
-      let next = 0;
-      for (let k = 0; k <= texts.length; k++) {
-        while (next < invalid.length && invalid[next]!.after === k) {
-          const bad = invalid[next++]!;
-          const [, line, column] = bad.position.split(":");
-          builder.addInvalid(`${options.name}:${lineBase + Number(line)}:${column}`, bad.reason, bad.text);
-          yield builder.take();
+      handOut(index + 1);
+      let last: SourceBatch | undefined;
+      const batches =
+        answer.by === "worker"
+          ? fromWorker(
+              answer.result,
+              await spans.read(answer.result.texts, answer.result.kinds, rangeBytes),
+              options,
+              lineBase,
+            )
+          : fromHere(answer.batches, options.name, lineBase);
+      for (const batch of batches) {
+        if (last) {
+          yield last;
           if (options.signal?.aborted) return;
         }
-        if (k === texts.length) break;
-        if (builder.add(texts[k]!, options.name, lineBase + textLines[k]!, 0)) {
-          yield builder.take();
-          if (options.signal?.aborted) return;
-        }
+        last = batch;
       }
       // A resume position at every range end, even after an empty batch: the next line is the
       // first one starting in the next range (`align`: at or after `offset`; see file-cursor.ts).
-      const last = builder.take();
+      last ??= { records: [] };
+      const lines = answer.by === "worker" ? answer.result.lines : answer.lines;
       last.cursor = {
         offset: Math.min(size, (index + 1) * rangeBytes),
-        line: lineBase + result.lines + 1,
+        line: lineBase + lines + 1,
         align: true,
       };
       yield last;
-      lineBase += result.lines;
+      if (options.signal?.aborted) return;
+      lineBase += lines;
     }
   } finally {
-    for (const worker of workers) worker.terminate();
+    await starting.catch(() => {});
+    for (const worker of workers) worker?.terminate();
+    await handle.close();
   }
+}
+
+/** `:line` or `:line:column` (range-relative) as the file's position. */
+function shift(position: string, name: string, lineBase: number): string {
+  const colon = position.indexOf(":", 1);
+  if (colon === -1) return `${name}:${lineBase + Number(position.slice(1))}`;
+  return `${name}:${lineBase + Number(position.slice(1, colon))}${position.slice(colon)}`;
+}
+
+/** The batches this thread read for a range, with the file's positions. */
+function* fromHere(batches: SourceBatch[], name: string, lineBase: number): Generator<SourceBatch> {
+  for (const batch of batches) {
+    for (const record of batch.records) record.position = shift(record.position, name, lineBase);
+    for (const bad of batch.invalid ?? []) bad.position = shift(bad.position, name, lineBase);
+    yield batch;
+  }
+}
+
+/** Reads again the bytes of a match-all answer's texts (see `RangeTexts`); one buffer, reused. */
+class SpanReader {
+  private buffer = Buffer.alloc(0);
+  constructor(private readonly handle: FileHandle) {}
+
+  /**
+   * The texts of `texts` as a function of their index. Memory: one buffer of the range's span
+   * (the range plus its last line, so at most `rangeBytes + maxRecordBytes`), kept for the next
+   * range unless it grew past twice the range size.
+   */
+  async read(
+    texts: RangeTexts,
+    kinds: Uint8Array | undefined,
+    rangeBytes: number,
+  ): Promise<(k: number) => string> {
+    if (texts.kind === "joined") {
+      const { joined, ends } = texts;
+      return (k) => joined.slice(k === 0 ? 0 : ends[k - 1]!, ends[k]!);
+    }
+    const { base, starts, ends } = texts;
+    if (starts.length === 0) return () => "";
+    const first = starts[0]!;
+    const length = ends[ends.length - 1]! - first;
+    if (this.buffer.length < length || this.buffer.length > 2 * Math.max(length, rangeBytes))
+      this.buffer = Buffer.allocUnsafe(Math.max(length, rangeBytes));
+    const buffer = this.buffer;
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await this.handle.read(buffer, read, length - read, base + first + read);
+      if (bytesRead === 0) throw new Error("the file is shorter than when its workers read it");
+      read += bytesRead;
+    }
+    // The worker decoded these texts from valid UTF-8; ASCII ones decode cheapest as latin1
+    // (measured: ~35% less than utf8 on the benchmark's lines).
+    return (k) =>
+      kinds !== undefined && (kinds[k]! & KIND_ASCII) !== 0
+        ? buffer.toString("latin1", starts[k]! - first, ends[k]! - first)
+        : buffer.toString("utf8", starts[k]! - first, ends[k]! - first);
+  }
+}
+
+/**
+ * A worker's answer as batches, in the order the single-threaded reader gives them, with the
+ * same builder: texts parsed here (with a pattern or a prefilter only), or lazy records in
+ * verified batches (match-all, see lazy-record.ts). Each invalid record ends its batch.
+ */
+function* fromWorker(
+  result: Extract<RangeResult, { type: "result" }>,
+  text: (k: number) => string,
+  options: ParallelOptions,
+  lineBase: number,
+): Generator<SourceBatch> {
+  const { textLines, kinds, invalid } = result;
+  const name = options.name;
+  const batchSize = options.batchSize;
+  const builder = new BatchBuilder(undefined, batchSize);
+  builder.prefiltered = result.prefiltered;
+  let allEvents = true;
+  const take = (): SourceBatch => {
+    const batch = builder.take();
+    if (kinds !== undefined && allEvents && batch.records.length > 0) batch.verified = true;
+    allEvents = true;
+    return batch;
+  };
+  let next = 0;
+  const count = textLines.length;
+  for (let k = 0; k <= count; k++) {
+    while (next < invalid.length && invalid[next]!.after === k) {
+      const bad = invalid[next++]!;
+      builder.addInvalid(shift(bad.position, name, lineBase), bad.reason, bad.text, bad.bytes);
+      yield take();
+    }
+    if (k === count) break;
+    if (kinds !== undefined) {
+      // Parsed and checked in the worker: parsed again only if something reads `value`.
+      builder.records.push(new LazyRecord(text(k), name + ":" + (lineBase + textLines[k]!)));
+      if ((kinds[k]! & KIND_EVENT) === 0) allEvents = false;
+      if (builder.records.length >= batchSize) yield take();
+    } else if (builder.add(text(k), name, lineBase + textLines[k]!, 0)) {
+      yield take();
+    }
+  }
+  if (!builder.isEmpty) yield take();
 }

@@ -14,7 +14,7 @@ import type { SourceBatch } from "../../src/sdk/index.ts";
 import { matchCases } from "../../test/pattern/corpus.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
 import { readNdjson } from "./ndjson-reader.ts";
-import { readRange } from "./ndjson-worker.ts";
+import { readRange, textsOf } from "./ndjson-worker.ts";
 import { tempDir } from "./test-helpers.ts";
 
 let dir = "";
@@ -99,7 +99,7 @@ describe("every read path agrees on the conformance corpus", () => {
               ...(withPattern ? { pattern: cases[0]!.pattern } : {}),
             });
             if (result.type !== "result") throw new Error(result.message);
-            result.texts.forEach((t, k) => {
+            (await textsOf(result, path)).forEach((t, k) => {
               if (compiled.matches(JSON.parse(t))) got.push(lineBase + result.textLines[k]!);
             });
             if (withPattern) matchedInWorkers += result.prefiltered;

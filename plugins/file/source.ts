@@ -101,11 +101,20 @@ export class FileSource implements Source {
         startLine: start.line,
       };
       // Workers rebuild the prefilter from its literal sets: a closure cannot be sent to a worker.
-      // Literal sets in the pushdown also mean records pass through unmapped, so the workers may
-      // match the pattern too (see ndjson-worker.ts).
+      // When records pass through unmapped, the workers may match the pattern too, or, in a
+      // match-all run, check each record's shape so batches go on verified (see ndjson-worker.ts).
+      const pushdown = ctx.pushdown;
+      const passThrough = pushdown?.passThrough === true || pushdown?.literals !== undefined;
       const literals =
-        ctx.prefilter !== undefined ? (ctx.pushdown?.literals ?? ctx.prefilterLiterals) : undefined;
-      const pattern = ctx.pushdown?.literals !== undefined ? ctx.pushdown.pattern : undefined;
+        ctx.prefilter !== undefined ? (pushdown?.literals ?? ctx.prefilterLiterals) : undefined;
+      const pattern = passThrough && literals !== undefined ? pushdown?.pattern : undefined;
+      // Nothing needs the event before a target: no pattern, no time range.
+      const matchAll =
+        passThrough &&
+        pushdown?.pattern === undefined &&
+        literals === undefined &&
+        pushdown?.since === undefined &&
+        pushdown?.until === undefined;
       const workers = await chooseWorkers({
         configured: this.config.workers,
         format,
@@ -113,18 +122,19 @@ export class FileSource implements Source {
         gzipped: input.name.endsWith(".gz"),
         literals,
         pattern,
+        matchAll,
       });
       // Workers read whole files: a read resumed inside a file stays on this thread.
-      const parallel = workers > 0 && literals !== undefined && start.offset === 0;
+      const parallel = workers > 0 && (literals !== undefined || matchAll) && start.offset === 0;
       let reader: AsyncIterable<SourceBatch>;
       if (parallel) {
         await close();
-        reader = this.parallel(input, options, workers, literals, pattern);
+        reader = this.parallel(input, options, workers, literals, pattern, matchAll);
       } else {
         reader = format === "array" ? readJsonArray(rest, options) : readNdjson(rest, options);
       }
       this.host.log.debug(
-        `reading ${input.name} as ${format}${parallel ? ` with ${workers} workers${pattern !== undefined ? " matching" : ""}` : ""}`,
+        `reading ${input.name} as ${format}${parallel ? ` with ${workers} workers${pattern !== undefined ? " matching" : matchAll ? " verifying" : ""}` : ""}`,
       );
       try {
         const stamped = this.resumable
@@ -142,13 +152,14 @@ export class FileSource implements Source {
     }
   }
 
-  /** Reads a plain NDJSON file with worker threads, or on this thread when they cannot start. */
+  /** Reads a plain NDJSON file with workers, or on this thread alone when they cannot start. */
   private async *parallel(
     input: Input,
     options: ReaderOptions,
     workers: number,
     literals: ReadonlyArray<readonly string[]> | undefined,
     pattern: unknown,
+    matchAll: boolean,
   ): AsyncGenerator<SourceBatch> {
     try {
       yield* readNdjsonParallel({
@@ -159,6 +170,7 @@ export class FileSource implements Source {
         maxRecordBytes: options.maxRecordBytes,
         ...(literals ? { literals } : {}),
         ...(pattern !== undefined ? { pattern } : {}),
+        ...(matchAll ? { verify: true } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
