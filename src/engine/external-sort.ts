@@ -216,10 +216,12 @@ async function spillCompared<T>(
 }
 
 /**
- * Spill phase with a `key`: every item becomes `encodeKey(key) \0 sequence serialize(item)`
- * (see {@link externalSort}); a run is an array of such lines, sorted natively. The first run
- * keeps the items too (in case everything fits: then the originals are returned sorted); from
- * the second on, items are serialised as they come, so the run holds text, not objects.
+ * Spill phase with a `key`: every item becomes the line `encodeKey(key) \0 number text` (see
+ * {@link externalSort}). The line is encoded at once into the run's byte buffer ({@link RunBytes},
+ * while the item and its text are still in the CPU cache, and so they die young); only the
+ * line's prefix stays a string, to be sorted natively. Spilling copies each line's bytes in
+ * prefix order. The first run keeps the items instead (in case everything fits: then the
+ * originals are returned sorted, never serialised).
  */
 async function spillKeyed<T>(
   items: AsyncIterable<T>,
@@ -230,10 +232,10 @@ async function spillKeyed<T>(
 ): Promise<T[] | undefined> {
   const keys = new KeyEncoder();
   const sequence = new SequenceText();
-  // Memory: one run of `runSize` prefixes and texts (for the first run, items instead of texts).
+  // Memory: one run of `runSize` prefixes and lines (for the first run, items instead of lines).
   let first: T[] | undefined = [];
   let prefixes: string[] = [];
-  let texts: string[] = [];
+  const lines = new RunBytes();
   /** Input number of the run's first item. */
   let runStart = 0;
   let count = 0;
@@ -242,40 +244,84 @@ async function spillKeyed<T>(
     const file = runs.next();
     const writer = await LineWriter.open(file);
     try {
+      const { bytes, starts } = lines;
       for (const prefix of prefixes) {
-        const text = texts[SequenceText.parse(prefix, prefix.length - 8) - runStart]!;
-        if (!writer.tryAdd(prefix, text)) await writer.addAfterFlush(prefix, text);
+        const i = SequenceText.parse(prefix, prefix.length - 8) - runStart;
+        const start = starts[i]!;
+        const end = i + 1 < starts.length ? starts[i + 1]! : lines.used;
+        if (!writer.tryCopy(bytes, start, end)) await writer.copyAfterFlush(bytes, start, end);
       }
     } finally {
       await writer.close();
     }
     runs.files.push(file);
     prefixes = [];
-    texts = [];
+    lines.clear();
     runStart = count;
     afterSpill(runSize);
   };
   for await (const item of items) {
-    prefixes.push(`${keys.encode(keyOf(item))}\0${sequence.next()}`);
+    const prefix = `${keys.encode(keyOf(item))}\0${sequence.next()}`;
+    prefixes.push(prefix);
     whileGathering(++count);
     if (first) {
       first.push(item);
       if (first.length < runSize) continue;
-      for (const kept of first) texts.push(checkLine(serialize(kept)));
+      for (let i = 0; i < first.length; i++) lines.add(prefixes[i]!, checkLine(serialize(first[i]!)));
       first = undefined;
       await spill();
       continue;
     }
-    texts.push(checkLine(serialize(item)));
-    if (texts.length >= runSize) await spill();
+    lines.add(prefix, checkLine(serialize(item)));
+    if (prefixes.length >= runSize) await spill();
   }
   if (first) {
     // Nothing was spilled: sort the prefixes natively and read each one's input number back.
     prefixes.sort();
     return prefixes.map((prefix) => first[SequenceText.parse(prefix, prefix.length - 8)]!);
   }
-  if (texts.length > 0) await spill();
+  if (prefixes.length > 0) await spill();
+  lines.release();
   return undefined;
+}
+
+/**
+ * The lines of one run as UTF-8, back to back in input order, and where each starts. The buffer
+ * grows to the largest run's size (it is proportional to `runSize`, not to the item count) and is
+ * reused for the next run.
+ */
+class RunBytes {
+  bytes = Buffer.allocUnsafe(1024 * 1024);
+  used = 0;
+  starts: number[] = [];
+
+  add(prefix: string, text: string): void {
+    // At most 3 bytes per UTF-16 code unit, and the `\n`.
+    const most = 3 * (prefix.length + text.length) + 1;
+    if (this.used + most > this.bytes.length) this.grow(most);
+    const bytes = this.bytes;
+    this.starts.push(this.used);
+    this.used += bytes.write(prefix, this.used, "utf8");
+    this.used += bytes.write(text, this.used, "utf8");
+    bytes[this.used++] = 0x0a;
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.starts = [];
+  }
+
+  /** Drops the buffer (after the last run). */
+  release(): void {
+    this.clear();
+    this.bytes = Buffer.alloc(0);
+  }
+
+  private grow(most: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + most));
+    this.bytes.copy(bigger, 0, 0, this.used);
+    this.bytes = bigger;
+  }
 }
 
 function jsonSerialise(item: unknown): string {
@@ -427,6 +473,19 @@ class LineWriter {
     this.used += bytes.write(text, this.used, "utf8");
     bytes[this.used++] = 0x0a;
     return true;
+  }
+
+  /** Adds bytes `start..end` of `source` (whole lines) when they fit; `false` when they do not. */
+  tryCopy(source: Buffer, start: number, end: number): boolean {
+    if (this.used + end - start > WRITE_CHUNK) return false;
+    this.used += source.copy(this.bytes, this.used, start, end);
+    return true;
+  }
+
+  /** Flushes, then adds the bytes (written on their own if longer than the buffer). */
+  async copyAfterFlush(source: Buffer, start: number, end: number): Promise<void> {
+    await this.flush();
+    if (!this.tryCopy(source, start, end)) await this.handle.write(source, start, end - start);
   }
 
   /** Flushes, then adds the line (written on its own if it is longer than the buffer). */
