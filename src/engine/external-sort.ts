@@ -70,7 +70,9 @@ export async function* externalSort<T>(
   options: SortOptions<T> & { dir: string },
 ): AsyncIterable<T> {
   const runSize = Math.max(1, Math.floor(options.runSize ?? DEFAULT_RUN_SIZE));
-  const serialize = options.serialize ?? jsonSerialise;
+  const custom = options.serialize;
+  // JSON.stringify never writes a raw line break; a custom serialisation is checked.
+  const serialize = custom ? (item: T) => checkLine(custom(item)) : jsonSerialise;
   const deserialize = (options.deserialize ?? JSON.parse) as (text: string) => T;
   const runs = new RunFiles(options.dir);
   try {
@@ -194,7 +196,7 @@ async function spillCompared<T>(
     try {
       // A plain loop: `for await` over an array would cost an await per item.
       for (const item of buffer) {
-        const text = checkLine(serialize(item));
+        const text = serialize(item);
         if (!writer.tryAdd("", text)) await writer.addAfterFlush("", text);
       }
     } finally {
@@ -267,12 +269,12 @@ async function spillKeyed<T>(
     if (first) {
       first.push(item);
       if (first.length < runSize) continue;
-      for (let i = 0; i < first.length; i++) lines.add(prefixes[i]!, checkLine(serialize(first[i]!)));
+      for (let i = 0; i < first.length; i++) lines.add(prefixes[i]!, serialize(first[i]!));
       first = undefined;
       await spill();
       continue;
     }
-    lines.add(prefix, checkLine(serialize(item)));
+    lines.add(prefix, serialize(item));
     if (prefixes.length >= runSize) await spill();
   }
   if (first) {
