@@ -3,13 +3,14 @@ import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateEvents } from "../../scripts/bench/generate-events.ts";
 import { compilePattern } from "../../src/pattern/index.ts";
-import type { SourceBatch } from "../../src/sdk/index.ts";
+import type { SelectionPushdown, SourceBatch } from "../../src/sdk/index.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { prefilterFromLiterals } from "./ndjson-worker.ts";
 import { openInput } from "./open-input.ts";
 import { readNdjsonParallel } from "./parallel-ndjson.ts";
 import { sniff } from "./sniff.ts";
-import { readAll, tempDir } from "./test-helpers.ts";
+import { createFileSourcePlugin } from "./source-plugin.ts";
+import { readAll, tempDir, testHost } from "./test-helpers.ts";
 import { AUTO_WORKERS_MAX, AUTO_WORKERS_MIN_BYTES, chooseWorkers } from "./worker-choice.ts";
 
 let dir = "";
@@ -94,7 +95,8 @@ describe("parallel NDJSON reader", () => {
       // workers, lazy records here); with and without this thread reading ranges too.
       for (const verify of withPrefilter ? [false] : [false, true]) {
         for (const mainReads of [false, true]) {
-          for (const rangeBytes of [97, 4096, 1 << 20]) {
+          // (worker-paths.test.ts cuts random files finely with this thread reading too.)
+          for (const rangeBytes of mainReads ? [389, 1 << 20] : [97, 4096, 1 << 20]) {
             const parallel = await flatten(
               readNdjsonParallel({
                 path,
@@ -266,5 +268,41 @@ describe("parallel NDJSON reader", () => {
     const fallback: string[] = [];
     await readAll(dir, { paths: ["big.ndjson"], workers: 2 }, { prefilter, log: fallback });
     expect(fallback.join("")).not.toContain("workers");
+  });
+
+  test("through the plugin: a run that never reads events verifies in the workers (eventsUnread)", async () => {
+    const lines = [...generateEvents({ count: 6000 })].map((e) => JSON.stringify(e));
+    lines.splice(100, 0, '{"not": "an event"}', "[1, 2", "");
+    await writeFile(join(dir, "all.ndjson"), lines.join("\n") + "\n");
+    const read = async (workers: number, pushdown: SelectionPushdown) => {
+      const log: string[] = [];
+      const source = await createFileSourcePlugin(noStdin).create(
+        { paths: ["all.ndjson"], format: "auto", batchSize: 500, maxRecordBytes: 1 << 20, workers },
+        testHost(dir, { log }),
+      );
+      const ctx = { signal: new AbortController().signal, pushdown };
+      await source.open?.(ctx);
+      const out = { records: [] as unknown[], invalid: [] as string[], verified: 0, log };
+      for await (const batch of source.batches(ctx)) {
+        for (const r of batch.records) out.records.push([r.position, r.text, r.value]);
+        for (const bad of batch.invalid ?? []) out.invalid.push(bad.position + " " + bad.reason);
+        if (batch.verified) out.verified += batch.records.length;
+      }
+      return out;
+    };
+    const one = await read(0, { passThrough: true, eventsUnread: true });
+    const two = await read(2, { passThrough: true, eventsUnread: true });
+    expect(two.log.join("")).toContain("with 2 workers verifying");
+    expect(two.records).toEqual(one.records);
+    expect(two.invalid).toEqual(one.invalid);
+    expect(two.invalid.length).toBe(1);
+    // Every event is in a verified batch but those of the batch holding the record that is not one.
+    expect(two.verified).toBeGreaterThan(5000);
+    expect(two.verified).toBeLessThan(6000);
+    expect(one.verified).toBe(0);
+    // Events are read (a time range, a route...): one thread, nothing gained from verifying.
+    const read2 = await read(2, { passThrough: true });
+    expect(read2.log.join("")).not.toContain("workers");
+    expect(read2.records).toEqual(one.records);
   });
 });

@@ -453,6 +453,9 @@ function* fromHere(batches: SourceBatch[], name: string, lineBase: number): Gene
   }
 }
 
+/** Bytes a span buffer is allocated beyond what it must hold. */
+const SPAN_SLACK = 256 * 1024;
+
 /** Reads again the bytes of a match-all answer's texts (see `RangeTexts`); one buffer, reused. */
 class SpanReader {
   private buffer = Buffer.alloc(0);
@@ -476,8 +479,9 @@ class SpanReader {
     if (starts.length === 0) return () => "";
     const first = starts[0]!;
     const length = ends[ends.length - 1]! - first;
+    // Spans differ by a line or so: room for a few lines more, so the buffer is rarely replaced.
     if (this.buffer.length < length || this.buffer.length > 2 * Math.max(length, rangeBytes))
-      this.buffer = Buffer.allocUnsafe(Math.max(length, rangeBytes));
+      this.buffer = Buffer.allocUnsafe(Math.max(length, rangeBytes) + SPAN_SLACK);
     const buffer = this.buffer;
     let read = 0;
     while (read < length) {

@@ -108,13 +108,9 @@ export class FileSource implements Source {
       const literals =
         ctx.prefilter !== undefined ? (pushdown?.literals ?? ctx.prefilterLiterals) : undefined;
       const pattern = passThrough && literals !== undefined ? pushdown?.pattern : undefined;
-      // Nothing needs the event before a target: no pattern, no time range.
-      const matchAll =
-        passThrough &&
-        pushdown?.pattern === undefined &&
-        literals === undefined &&
-        pushdown?.since === undefined &&
-        pushdown?.until === undefined;
+      // Nothing in the run reads parsed events (the engine says so): the workers may check
+      // each record and this thread hand them on unparsed.
+      const matchAll = pushdown?.eventsUnread === true && literals === undefined;
       const workers = await chooseWorkers({
         configured: this.config.workers,
         format,
