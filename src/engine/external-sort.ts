@@ -35,7 +35,7 @@ const GATHER_RSS_HIGH = GC_RSS_CEILING + 24 * 1024 * 1024;
  * 8 MiB of read buffers, plus each block's decoded text and (without a `key`) its parsed items.
  */
 const READ_CHUNK = 128 * 1024;
-/** Characters of lines gathered before one write (while spilling and merging). */
+/** Bytes of lines gathered in the one write buffer before a write (while spilling and merging). */
 const WRITE_CHUNK = 1024 * 1024;
 
 /**
@@ -44,8 +44,9 @@ const WRITE_CHUNK = 1024 * 1024;
  * Items are gathered into runs of `runSize`, each sorted in memory (stable) and spilled to
  * `dir` as a file of lines; the runs are then merged with a loser tree (one comparison per
  * level, log2 of the run count per item), streaming lines back. Memory holds one run while
- * reading, then one read block per merged run (at most {@link MAX_FAN_IN}, merging in passes
- * beyond that), so it does not depend on the item count.
+ * reading (its items, or with a `key` its prefixes and encoded lines), then one read block per
+ * merged run (at most {@link MAX_FAN_IN}, merging in passes beyond that), so it does not depend
+ * on the item count.
  *
  * The sort is stable: items that compare equal come out in input order.
  *
@@ -54,7 +55,7 @@ const WRITE_CHUNK = 1024 * 1024;
  *   `serialize(item)` line each, and the merge deserialises every line to compare it (ties go
  *   to the earlier run). Intermediate merge passes copy the lines without serialising again.
  * - with `key`: every item's key is encoded at once into a string whose plain `<` order is the
- *   key order (see {@link encodeKey}), followed by `\0` and the item's input number (8 fixed-width
+ *   key order (see {@link KeyEncoder}), followed by `\0` and the item's input number (8 fixed-width
  *   characters). Each line is that prefix then `serialize(item)`; lines are unique, and their
  *   `<` order is the key order with ties in input order, so a run is sorted with the native
  *   `Array.prototype.sort()` (no comparator calls), the merge compares whole lines as strings,
@@ -218,7 +219,7 @@ async function spillCompared<T>(
 }
 
 /**
- * Spill phase with a `key`: every item becomes the line `encodeKey(key) \0 number text` (see
+ * Spill phase with a `key`: every item becomes the line `encoded key, \0, number, text` (see
  * {@link externalSort}). The line is encoded at once into the run's byte buffer ({@link RunBytes},
  * while the item and its text are still in the CPU cache, and so they die young); only the
  * line's prefix stays a string, to be sorted natively. Spilling copies each line's bytes in
@@ -359,7 +360,8 @@ class KeyEncoder {
   private kind: "string" | "number" | undefined;
   private readonly float = new Float64Array(1);
   private readonly bits = new Uint32Array(this.float.buffer);
-  private readonly high = new Uint32Array([1, 0])[0] === 1 ? 1 : 0;
+  /** Which 32-bit half of the float holds the sign and exponent: the second on little-endian. */
+  private readonly high = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
   encode(key: string | number): string {
     if (typeof key === "string") {
@@ -439,7 +441,9 @@ class SequenceText {
       this.highNumber = high;
       this.highText = pairs[high >> 12]! + pairs[high & 4095]!;
     }
-    return this.highText + pairs[(n >> 12) & 4095]! + pairs[n & 4095]!;
+    // The low 24 bits (`n` may pass 2^31, where bit operators would wrap).
+    const low = n - high * 0x1000000;
+    return this.highText + pairs[low >> 12]! + pairs[low & 4095]!;
   }
 
   /** The number written at `at` in `text`. */
