@@ -89,7 +89,9 @@ export async function* readJsonArray(
   options: ReaderOptions,
   paths: ArrayPaths = {},
 ): AsyncGenerator<SourceBatch> {
-  const builder = new BatchBuilder(options.prefilter, options.batchSize);
+  // No prefilter in the builder: the line path prefilters itself (on bytes), and so does
+  // finishElement (before copying the element's text).
+  const builder = new BatchBuilder(undefined, options.batchSize);
   const scan: Scan = {
     state: State.BeforeArray,
     line: 1,
@@ -460,8 +462,17 @@ function finishElement(
       return true;
     }
   }
+  if (options.prefilter !== undefined && !options.prefilter(element)) return builder.skipPrefiltered();
   const invalidBefore = builder.invalid.length;
-  const added = builder.add(element, options.name, scan.elementLine, scan.elementColumn);
+  // A slice of the decoded block keeps the whole block (16K characters) alive as long as the
+  // record lives. When a prefilter makes the kept records sparse, each gets a copy of its own
+  // instead (`join` writes a new string; `slice`, `repeat(1)` and slicing a rope keep the
+  // block, measured): an 800-character element kept 16 KiB. Selective reads of 300k elements,
+  // pretty-printed: 205 -> 149 MiB peak RSS; all on one line: 184 -> 146 MiB. Without a
+  // prefilter every element is kept, so the block is shared and copying would only cost.
+  const own =
+    options.prefilter !== undefined && element.length < TEXT_BLOCK / 2 ? [element, ""].join("") : element;
+  const added = builder.add(own, options.name, scan.elementLine, scan.elementColumn);
   if (builder.invalid.length > invalidBefore) {
     // A malformed element may hold raw newlines inside strings, which the quote-to-quote jump
     // does not count: recount them from its text so later positions stay right.
