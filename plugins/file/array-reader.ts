@@ -2,7 +2,7 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { type LineState, readArrayLines } from "./array-lines.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
-import { type LineVerifier, wasmLineVerifier } from "./json-scan.ts";
+import { acquireLineVerifier, type LineVerifier, releaseLineVerifier } from "./json-scan.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
 import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder } from "./utf8.ts";
 
@@ -89,6 +89,37 @@ export async function* readJsonArray(
   options: ReaderOptions,
   paths: ArrayPaths = {},
 ): AsyncGenerator<SourceBatch> {
+  if (options.prefilter === undefined || paths.verifier !== undefined) {
+    // Without a prefilter no verifier is needed (a parse proves each line); one given is used.
+    const verifier =
+      paths.lines === false
+        ? null
+        : options.prefilter === undefined
+          ? (paths.verifier ?? undefined)
+          : (paths.verifier as LineVerifier | null);
+    yield* read(input, options, verifier);
+    return;
+  }
+  // Without the WebAssembly module, a prefiltered read stays with the exact scanner: the JS
+  // verifier costs more than the scan it would save (json-scan.ts).
+  const verifier = paths.lines === false ? undefined : acquireLineVerifier();
+  try {
+    yield* read(input, options, verifier ?? null);
+  } finally {
+    // Only now: the exact scanner may still have been reading bytes in the verifier's memory.
+    if (verifier !== undefined) releaseLineVerifier(verifier);
+  }
+}
+
+/**
+ * {@link readJsonArray} with the line path's verifier: `undefined` for none (no prefilter),
+ * `null` for no line path at all.
+ */
+async function* read(
+  input: AsyncIterable<Uint8Array>,
+  options: ReaderOptions,
+  verifier: LineVerifier | null | undefined,
+): AsyncGenerator<SourceBatch> {
   // No prefilter in the builder: the line path prefilters itself (on bytes), and so does
   // finishElement (before copying the element's text).
   const builder = new BatchBuilder(undefined, options.batchSize);
@@ -117,15 +148,7 @@ export async function* readJsonArray(
   // where that layout ends.
   let head: Uint8Array | undefined;
   let ended = false;
-  // Without the WebAssembly module, a prefiltered read stays with the exact scanner: the JS
-  // verifier costs more than the scan it would save (json-scan.ts).
-  const verifier =
-    options.prefilter === undefined
-      ? undefined
-      : paths.verifier === undefined
-        ? (wasmLineVerifier() ?? null)
-        : paths.verifier;
-  if (paths.lines !== false && (options.prefilter === undefined || verifier !== null)) {
+  if (verifier !== null) {
     const handover = yield* readArrayLines(iterator, builder, {
       ...options,
       ...(verifier ? { verifier } : {}),

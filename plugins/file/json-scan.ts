@@ -142,6 +142,24 @@ export function wasmLineVerifier(): LineVerifier | undefined {
   }
 }
 
+/** Verifiers given back by finished readers (see {@link acquireLineVerifier}). */
+const pool: LineVerifier[] = [];
+const POOL_SIZE = 4;
+
+/**
+ * A WebAssembly verifier for one reader, from the pool when one is free, or `undefined` where
+ * the module does not run. Reusing them matters for globs of many small files: each instance
+ * has a memory of its own (2 MiB or more, and a large reservation of address space).
+ * Give it back with {@link releaseLineVerifier} once nothing reads its memory any more.
+ */
+export function acquireLineVerifier(): LineVerifier | undefined {
+  return pool.pop() ?? wasmLineVerifier();
+}
+
+export function releaseLineVerifier(verifier: LineVerifier): void {
+  if (pool.length < POOL_SIZE && !pool.includes(verifier)) pool.push(verifier);
+}
+
 const SELF_CHECK: Array<[string, number[]]> = [
   ['{"a":"\\\\"},\n [{"b":"}\\""}] \n\n', [0, 0, 10, 11 + COMMA, 12, 13, 26, 27, 28, 28, 28, 28]],
   ['{"a":1},\n{"a":1}}\n', [0, 0, 7, 8 + COMMA]],
