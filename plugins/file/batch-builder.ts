@@ -1,5 +1,7 @@
+import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import type { InvalidRecord, SourceBatch, SourceRecord } from "../../src/sdk/index.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./json-error.ts";
+import { LazyRecord } from "./lazy-record.ts";
 
 /** Longest text kept in an invalid record (for the report and the failed-events file). */
 export const INVALID_TEXT_LIMIT = 64 * 1024;
@@ -17,14 +19,23 @@ export class BatchBuilder {
   /** A batch ends after this many records looked at, so a selective prefilter still yields often. */
   private readonly seenLimit: number;
 
+  /** In verify mode: a record of this batch is not a verified event, so the batch is not verified. */
+  private unverified = false;
+
   /**
    * @param parse `false` collects the texts unparsed (`value` undefined): worker threads leave
    *   parsing to the main thread, since sending parsed objects back costs more than parsing.
+   * @param verify `true` when nothing in the run reads parsed events
+   *   (`SelectionPushdown.eventsUnread`): each record is parsed to check it is an EventBridge
+   *   event, the parse is dropped, and the record parses again only if something reads its
+   *   `value` (batches are marked `verified`). The parsed objects then die young instead of
+   *   living through the engine's queues, which cost ~14% more CPU (paired runs, 300k events).
    */
   constructor(
     private readonly prefilter: ((text: string) => boolean) | undefined,
     private readonly batchSize: number,
     private readonly parse = true,
+    private readonly verify = false,
   ) {
     this.seenLimit = batchSize * 16;
   }
@@ -47,12 +58,7 @@ export class BatchBuilder {
       this.addSyntaxError(text, file, line, column, error);
       return true;
     }
-    this.records.push({
-      value,
-      position: column === 0 ? file + ":" + line : file + ":" + line + ":" + column,
-      text,
-    });
-    return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
+    return this.addParsed(value, text, file, line, column);
   }
 
   /**
@@ -60,11 +66,14 @@ export class BatchBuilder {
    * the array reader's line fast path. Returns `true` when the batch must be emitted now.
    */
   addParsed(value: unknown, text: string, file: string, line: number, column: number): boolean {
-    this.records.push({
-      value,
-      position: column === 0 ? file + ":" + line : file + ":" + line + ":" + column,
-      text,
-    });
+    const position = column === 0 ? file + ":" + line : file + ":" + line + ":" + column;
+    if (!this.verify) this.records.push({ value, position, text });
+    else if (isEventBridgeEvent(value)) this.records.push(new LazyRecord(text, position));
+    else {
+      // Not an event: the engine reports it; it keeps its value, and its batch is not verified.
+      this.records.push({ value, position, text });
+      this.unverified = true;
+    }
     return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
   }
 
@@ -99,6 +108,8 @@ export class BatchBuilder {
   /** Returns the collected batch and starts a new one. */
   take(): SourceBatch {
     const batch: SourceBatch = { records: this.records };
+    if (this.verify && !this.unverified && this.records.length > 0) batch.verified = true;
+    this.unverified = false;
     if (this.prefiltered > 0) batch.prefiltered = this.prefiltered;
     if (this.invalid.length > 0) batch.invalid = this.invalid;
     this.records = [];

@@ -17,6 +17,11 @@ export interface ReaderOptions {
   signal?: AbortSignal;
   /** `false`: records carry their text only, unparsed (worker threads). @default true */
   parse?: boolean;
+  /**
+   * Check each record and drop its parse (`SelectionPushdown.eventsUnread`; see
+   * {@link BatchBuilder}). @default false
+   */
+  verify?: boolean;
   /** Line number of the input's first line (a resumed read starts mid-file). @default 1 */
   startLine?: number;
   /**
@@ -69,6 +74,7 @@ export async function* readNdjson(
     options.bytePrefilter ? undefined : options.prefilter,
     options.batchSize,
     options.parse ?? true,
+    options.verify ?? false,
   );
   const bytePrefilter = options.bytePrefilter;
   const cursor: LineCursor = {

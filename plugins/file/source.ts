@@ -99,6 +99,8 @@ export class FileSource implements Source {
         maxRecordBytes: this.config.maxRecordBytes,
         signal: ctx.signal,
         startLine: start.line,
+        // Nothing reads parsed events: check each record and drop its parse (batch-builder.ts).
+        ...(ctx.pushdown?.eventsUnread === true && { verify: true }),
       };
       // Workers rebuild the prefilter from its literal sets: a closure cannot be sent to a worker.
       // When records pass through unmapped, the workers may match the pattern too, or, in a

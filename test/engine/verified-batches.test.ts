@@ -98,16 +98,23 @@ const readingTarget = (seen: string[]): TargetPlugin => ({
 async function run(
   source: SourcePlugin,
   targets: string[],
-  options: { patterns?: unknown[]; limit?: number; extra?: Plugin[] } = {},
+  options: {
+    patterns?: unknown[];
+    limit?: number;
+    extra?: Plugin[];
+    uri?: string;
+    skipInvalid?: boolean;
+  } = {},
 ) {
   const registry = await loadRegistry([...builtinPlugins, source, ...(options.extra ?? [])] as Plugin[], []);
   const plan = resolveRun(
     {
       baseDir: process.cwd(),
-      source: { uri: "verified:" },
+      source: { uri: options.uri ?? "verified:" },
       targets,
       patterns: options.patterns ?? [],
       ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.skipInvalid && { skipInvalid: true }),
     },
     registry,
     { progress: false, prefilter: true },
@@ -206,5 +213,22 @@ describe("verified batches", () => {
     await run(probe, [`file:${out}`], { patterns: [{ source: ["test"] }] });
     await run(probe, [`file:${out}`, `sqlite:${join(dir, "db.sqlite")}#t`]);
     expect(seen).toEqual([true, true, undefined, undefined]);
+  });
+
+  test("file → file, match-all, one thread: verified, bytes unchanged, a record that is not an event is invalid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rh-verified-"));
+    const lines = texts(2500);
+    const input = [...lines.slice(0, 1200), '{"not":"an event"}', ...lines.slice(1200)];
+    await Bun.write(join(dir, "in.ndjson"), input.join("\n") + "\n");
+    const out = join(dir, "out.ndjson");
+    const report = await run(verifiedSource([], { count: 0 }), [`file:${out}`], {
+      uri: `file:${join(dir, "in.ndjson")}`,
+      skipInvalid: true,
+    });
+    expect(readFileSync(out, "utf8")).toBe(lines.join("\n") + "\n");
+    expect(report.source.invalid).toBe(1);
+    expect(report.source.invalidSamples[0]!.position).toEndWith("in.ndjson:1201");
+    expect(report.events).toMatchObject({ firstId: "e0", lastId: "e2499" });
+    expectAccounted(report);
   });
 });
