@@ -7,10 +7,12 @@
  * occur inside valid JSON strings, so a line never hides part of a valid element.
  *
  * With a prefilter, the lines it rules out are never parsed, so nothing above proves them: a
- * {@link LineVerifier} (json-scan.ts, WebAssembly SIMD or its JS fallback) checks each block's
- * lines structurally instead, as the exact scanner would split them (strings, escapes, bracket
- * depth). The prefilter runs on the raw bytes when the run has literal sets (byte-prefilter.ts),
- * so ruled-out elements are not even decoded, as in the NDJSON reader; else on the decoded text.
+ * {@link LineVerifier} (json-scan.ts: the WebAssembly SIMD module; where it does not run, the
+ * reader keeps prefiltered reads on the exact scanner) checks each block's lines structurally
+ * instead, as the exact scanner would split them (strings, escapes, bracket depth), and says
+ * where each element starts and ends. The prefilter runs on the raw bytes when the run has
+ * literal sets (byte-prefilter.ts), so ruled-out elements are not even decoded, as in the NDJSON
+ * reader; else on the decoded text.
  *
  * At the first line that does not fit (a parse failure, a line the verifier refuses, another
  * layout, bytes that are not UTF-8, a line longer than the carry limit), it stops at that line's
