@@ -664,7 +664,10 @@ export interface Host {
   sleep(ms: number): Promise<void>;
   /**
    * Sorts any number of items with bounded memory: runs of `runSize` items are sorted and
-   * spilled to a temp directory as NDJSON, then merged. Items must be JSON-serialisable.
+   * spilled to a temp directory as one line of text per item, then merged (stable: equal items
+   * keep their input order). Items must be JSON-serialisable, or the caller passes
+   * {@link SortOptions.serialize} and {@link SortOptions.deserialize}; a {@link SortOptions.key}
+   * makes it much cheaper.
    */
   sort<T>(items: AsyncIterable<T>, options: SortOptions<T>): AsyncIterable<T>;
   /** A fresh temporary directory, removed when the run ends. */
