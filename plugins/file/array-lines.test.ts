@@ -38,6 +38,7 @@ async function readBatches(batches: AsyncIterable<SourceBatch>) {
     out.push({
       records: batch.records.map((r) => [r.position, r.text, r.value]),
       prefiltered: batch.prefiltered ?? 0,
+      verified: batch.verified ?? false,
       invalid: (batch.invalid ?? []).map((i) =>
         /^(invalid|unexpected end|array element)/.test(i.reason) ? i : { ...i, text: i.text.slice(0, 1) },
       ),
@@ -58,6 +59,8 @@ function randomFile(random: () => number): Uint8Array {
     ).join("");
   const element = () =>
     JSON.stringify({
+      // Mostly EventBridge events, so a verifying read has verified batches.
+      ...(random() < 0.8 && { source: "s", "detail-type": "t", detail: {} }),
       id: Math.floor(random() * 1e6),
       s: pick(["plain", 'q"uote', "back\\slash", "é🎉\u2028", "]},{[", "", tricky(), tricky()]),
       n: pick([[], [1, [2]], [{ x: "}" }], {}, [tricky()]]),
@@ -117,6 +120,7 @@ describe("JSON array line fast path", () => {
     const wasm = wasmLineVerifier();
     expect(wasm?.kind).toBe("wasm");
     const fastRecords: Record<string, number> = {};
+    let verifiedBatches = 0;
     const prefilter = prefilterFromLiterals(LITERALS);
     const bytePrefilter = compileBytePrefilter(LITERALS);
     for (let round = 0; round < 400; round++) {
@@ -133,6 +137,7 @@ describe("JSON array line fast path", () => {
         );
       const cases: Array<[string, Partial<ReaderOptions>, ArrayPaths]> = [
         ["match-all", {}, {}],
+        ["match-all, verify", { verify: true }, {}],
         ["text prefilter, wasm", { prefilter }, {}],
         ["byte prefilter, wasm", { prefilter, bytePrefilter }, {}],
         ["byte prefilter, js", { prefilter, bytePrefilter }, { verifier: jsLineVerifier() }],
@@ -140,11 +145,12 @@ describe("JSON array line fast path", () => {
       ];
       const exact = {
         all: await read({}, { lines: false }, 0),
+        verify: await read({ verify: true }, { lines: false }, 0),
         prefiltered: await read({ prefilter }, { lines: false }, 0),
       };
       for (const [name, extra, paths] of cases) {
         const got = await read(extra, paths, 1);
-        const want = extra.prefilter ? exact.prefiltered : exact.all;
+        const want = extra.prefilter ? exact.prefiltered : extra.verify ? exact.verify : exact.all;
         if (JSON.stringify(got) !== JSON.stringify(want)) {
           expect({ name, file: Buffer.from(bytes).toString("latin1"), got }).toEqual({
             name,
@@ -153,8 +159,10 @@ describe("JSON array line fast path", () => {
           });
         }
         fastRecords[name] = (fastRecords[name] ?? 0) + count(got);
+        verifiedBatches += (got as Array<{ verified: boolean }>).filter((b) => b.verified).length;
       }
     }
+    expect(verifiedBatches).toBeGreaterThan(100);
     // Every path read many records (the fast paths are not silently off).
     for (const name of Object.keys(fastRecords)) expect(fastRecords[name]).toBeGreaterThan(500);
   }, 60_000);
@@ -249,6 +257,7 @@ describe("JSON array line fast path", () => {
     expect(batches).toEqual([
       {
         prefiltered: 0,
+        verified: false,
         records: [
           ["f:2:1", '{"a":1}', { a: 1 }],
           ["f:3:3", '{"b":[2]}', { b: [2] }],

@@ -121,8 +121,9 @@ async function* read(
   verifier: LineVerifier | null | undefined,
 ): AsyncGenerator<SourceBatch> {
   // No prefilter in the builder: the line path prefilters itself (on bytes), and so does
-  // finishElement (before copying the element's text).
-  const builder = new BatchBuilder(undefined, options.batchSize);
+  // finishElement (before copying the element's text). `verify`: see BatchBuilder (both paths
+  // hand it parsed elements).
+  const builder = new BatchBuilder(undefined, options.batchSize, true, options.verify ?? false);
   const scan: Scan = {
     state: State.BeforeArray,
     line: 1,
