@@ -349,6 +349,25 @@ function workersNote(list: PhaseResult[]): string {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fmt = (n: number) => Math.round(n).toLocaleString("en");
 
+/**
+ * How many cores this benchmark really has now: a CPU-bound loop run alone, then twice at once
+ * in two processes; `2 × alone ÷ pair` is ~2 with two free cores and ~1 when others' work
+ * leaves the equivalent of one (the load average lags, and says nothing of a hypervisor's).
+ */
+async function parallelism(): Promise<number> {
+  const spin = async () => {
+    const started = performance.now();
+    const proc = Bun.spawn([process.execPath, "-e", "let x=0;for(let i=0;i<1e8;i++)x=(x+i*7)%1000003;"], {
+      stdout: "ignore",
+    });
+    await proc.exited;
+    return performance.now() - started;
+  };
+  const alone = await spin();
+  const pair = await Promise.all([spin(), spin()]);
+  return (2 * alone) / Math.max(...pair);
+}
+
 async function loadAverage(): Promise<string> {
   try {
     return (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
@@ -366,6 +385,7 @@ async function main(): Promise<void> {
   await ensureFiles(dir, count);
   for (const size of memorySizes ?? []) await ensureFiles(dir, size);
   const loadBefore = await loadAverage();
+  const coresBefore = await parallelism();
 
   const phases = Object.keys(PHASES).filter((p) => !only || only.includes(p));
   // Warm the page cache so every phase reads from memory (this VM pages out idle files).
@@ -384,7 +404,8 @@ async function main(): Promise<void> {
   };
   console.log(
     `\nrehydrate run benchmark: ${fmt(count)} events, median of ${runs}, warm page cache, ` +
-      `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average before ${loadBefore}, after ${await loadAverage()}`,
+      `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average before ${loadBefore}, after ${await loadAverage()}; ` +
+      `two CPU-bound processes ran ${coresBefore.toFixed(2)}× one before, ${(await parallelism()).toFixed(2)}× after (2: two free cores)`,
   );
   console.log(`selective pattern: ${JSON.stringify(PATTERN)}`);
   console.log(
