@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { MemoryCeiling } from "./memory-ceiling.ts";
+import { MemoryCeiling, RUN_CEILING_FLOOR_BYTES, RUN_CEILING_HEADROOM_BYTES } from "./memory-ceiling.ts";
 
 /** Calls `check` 50 times and counts the forced collections. */
 function collectionsOver50Checks(ceiling: MemoryCeiling): number {
@@ -29,4 +29,17 @@ test("collections are spaced by at least the minimum interval", () => {
 
 test("nothing is collected under the ceiling", () => {
   expect(collectionsOver50Checks(new MemoryCeiling(Number.MAX_SAFE_INTEGER, 0))).toBe(0);
+});
+
+test("by default the ceiling is the memory held at the first check plus the run's headroom", () => {
+  const ceiling = new MemoryCeiling(undefined, 60_000);
+  expect(ceiling.ceiling).toBeUndefined();
+  const before = process.memoryUsage.rss();
+  ceiling.check();
+  const after = process.memoryUsage.rss();
+  expect(ceiling.ceiling).toBeGreaterThanOrEqual(RUN_CEILING_FLOOR_BYTES);
+  expect(ceiling.ceiling).toBeGreaterThanOrEqual(Math.min(before, after) + RUN_CEILING_HEADROOM_BYTES);
+  expect(ceiling.ceiling).toBeLessThanOrEqual(
+    Math.max(RUN_CEILING_FLOOR_BYTES, Math.max(before, after) + RUN_CEILING_HEADROOM_BYTES),
+  );
 });
