@@ -31,4 +31,19 @@ describe("encodeNdjsonBytes", () => {
   test("an empty batch is no bytes", () => {
     expect(encodeNdjsonBytes([]).byteLength).toBe(0);
   });
+
+  test("an envelope's bytes are copied as they are, unless they hold a line break", () => {
+    const text = '{"source":"s","detail-type":"t","detail":{"n":"café"}}';
+    const withCr = '{"source":"s",\r"detail-type":"t","detail":{}}';
+    const batch = [
+      { ...envelope(JSON.parse(text) as EventBridgeEvent, text), bytes: Buffer.from(text) },
+      { ...envelope(JSON.parse(withCr) as EventBridgeEvent, withCr), bytes: Buffer.from(withCr) },
+    ] as Envelope[];
+    expect(encodeNdjsonBytes(batch).toString("utf8")).toBe(
+      `${text}\n${JSON.stringify(JSON.parse(withCr))}\n`,
+    );
+    // Bytes win over the text (they are the source's own): here they differ to show it.
+    const odd = [{ ...envelope(JSON.parse(text) as EventBridgeEvent, text), bytes: Buffer.from("{}") }];
+    expect(encodeNdjsonBytes(odd as Envelope[]).toString("utf8")).toBe("{}\n");
+  });
 });

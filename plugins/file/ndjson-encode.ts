@@ -29,17 +29,30 @@ export function encodeNdjson(batch: readonly Envelope[]): string {
  * costs address space, not memory.
  */
 export function encodeNdjsonBytes(batch: readonly Envelope[]): Buffer {
-  const lines = new Array<string>(batch.length);
+  const lines = new Array<string | Uint8Array>(batch.length);
   let bound = 0;
   for (let i = 0; i < batch.length; i++) {
-    const line = lineOf(batch[i]!);
+    const envelope = batch[i]!;
+    // The source's own bytes when it kept them (the same text, already UTF-8): copied as they are.
+    const bytes = envelope.bytes;
+    if (bytes !== undefined && bytes.indexOf(0x0a) === -1 && bytes.indexOf(0x0d) === -1) {
+      lines[i] = bytes;
+      bound += bytes.byteLength + 1;
+      continue;
+    }
+    const line = lineOf(envelope);
     lines[i] = line;
     bound += line.length * 3 + 1;
   }
   const out = Buffer.allocUnsafe(bound);
   let offset = 0;
   for (let i = 0; i < lines.length; i++) {
-    offset += out.write(lines[i]!, offset, "utf8");
+    const line = lines[i]!;
+    if (typeof line === "string") offset += out.write(line, offset, "utf8");
+    else {
+      out.set(line, offset);
+      offset += line.byteLength;
+    }
     out[offset++] = 0x0a;
   }
   return out.subarray(0, offset);

@@ -83,6 +83,11 @@ export interface Envelope {
    * bytes instead of re-serialising `event` (it is the same JSON value).
    */
   readonly text?: string;
+  /**
+   * {@link text} as UTF-8 bytes, when the source kept them (never without `text`): a target
+   * that writes `text` as it is may copy these instead of encoding it.
+   */
+  readonly bytes?: Uint8Array;
   /** The record as the source read it, before envelope mapping. */
   readonly record: unknown;
   /** The ordering key (`--order-key`), as a string, when one is configured. */
@@ -172,6 +177,13 @@ export interface SourceRecord {
   position: string;
   /** The record's JSON text, when the source has it (lets file targets pass bytes through). */
   text?: string;
+  /**
+   * The same text as UTF-8 bytes, exactly as read, when the source has them: a target writing
+   * records as they are copies these instead of encoding `text` again. A source giving `bytes`
+   * gives `text` too (it may decode it on first read, a getter), and the bytes must never change
+   * afterwards (no view into a buffer the source reuses). @since API 2
+   */
+  bytes?: Uint8Array;
 }
 
 /** A record the source could not read (malformed JSON, a bad item). */

@@ -231,4 +231,46 @@ describe("verified batches", () => {
     expect(report.events).toMatchObject({ firstId: "e0", lastId: "e2499" });
     expectAccounted(report);
   });
+
+  test("records with bytes: a file target copies them, and nothing decodes or parses them", async () => {
+    const lines = texts(40);
+    const counts = { decodes: 0, parses: 0 };
+    /** A record given as bytes, decoding its text and parsing its value only when read. */
+    class BytesRecord {
+      constructor(
+        readonly bytes: Uint8Array,
+        readonly position: string,
+      ) {}
+      get text(): string {
+        counts.decodes++;
+        return Buffer.from(this.bytes).toString("utf8");
+      }
+      get value(): unknown {
+        counts.parses++;
+        return JSON.parse(this.text);
+      }
+    }
+    const bytesSource: SourcePlugin = {
+      ...verifiedSource([], { count: 0 }),
+      create: () => ({
+        async *batches() {
+          for (let i = 0; i < lines.length; i += 8) {
+            yield {
+              records: lines
+                .slice(i, i + 8)
+                .map((text, j) => new BytesRecord(Buffer.from(text), `b:${i + j + 1}`) as never),
+              verified: true,
+            };
+          }
+        },
+      }),
+    };
+    const out = join(mkdtempSync(join(tmpdir(), "rh-verified-")), "out.ndjson");
+    const report = await run(bytesSource, [`file:${out}`]);
+    expect(readFileSync(out, "utf8")).toBe(lines.join("\n") + "\n");
+    expect(report.events.lastId).toBe("e39");
+    // Only the report's first and last events were read (each: one decode, one parse).
+    expect(counts).toEqual({ decodes: 2, parses: 2 });
+    expectAccounted(report);
+  });
 });

@@ -70,11 +70,13 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
         : undefined;
     for (let r = 0; r < records.length; r++) {
       const record = records[r]!;
-      if (unparsedTargets !== undefined && record.text !== undefined) {
-        const envelope = new UnparsedEnvelope(record, record.text, seq++);
+      // `bytes` first: a source giving them may decode `text` only when it is read.
+      if (unparsedTargets !== undefined && (record.bytes !== undefined || record.text !== undefined)) {
+        const envelope = new UnparsedEnvelope(record, seq++);
         report.matchedUnparsed(envelope, unparsedTargets !== 0);
         matched++;
-        if (unparsedTargets !== 0) items.push({ envelope, original: record.text, targets: unparsedTargets });
+        if (unparsedTargets !== 0)
+          items.push({ envelope, original: record.bytes ?? record.text, targets: unparsedTargets });
         if (limit !== undefined && matched >= limit) {
           stop = true;
           ticket.partial = r + 1 < records.length || (batch.invalid?.length ?? 0) > 0;
@@ -110,6 +112,7 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
             position: record.position,
             seq: seq++,
             text: options.passThrough ? record.text : undefined,
+            bytes: options.passThrough ? record.bytes : undefined,
             record: record.value,
             orderKey: keyValue === undefined || keyValue === null ? undefined : keyString(keyValue),
           },
@@ -143,16 +146,22 @@ export async function* readStage(options: ReadStageOptions): AsyncGenerator<Read
 /**
  * The envelope of a record its source verified (`SourceBatch.verified`) in a run that does not
  * look at events: `event` is the record's value, which the source parses from `text` only when a
- * target reads it. A target writing `text` (the `file` target) never parses the event at all.
+ * target reads it, and `text` and `bytes` are the record's, which a source giving bytes may
+ * decode only when read. A target writing `bytes` (the `file` target) never parses or decodes.
  */
 class UnparsedEnvelope implements Envelope {
   readonly position: string;
   constructor(
     private readonly source: SourceRecord,
-    readonly text: string,
     readonly seq: number,
   ) {
     this.position = source.position;
+  }
+  get text(): string | undefined {
+    return this.source.text;
+  }
+  get bytes(): Uint8Array | undefined {
+    return this.source.bytes;
   }
   get event(): EventBridgeEvent {
     return this.source.value as EventBridgeEvent;

@@ -48,6 +48,8 @@ export function takeBatch(queue: ItemQueue<QueuedItem>, limits: BatchLimits): Qu
  * to serialise counts as infinitely large, so it goes alone and fails on its own.
  */
 export function utf8Size(envelope: Envelope): number {
+  const bytes = envelope.bytes;
+  if (bytes !== undefined) return bytes.byteLength;
   if (envelope.text !== undefined) return Buffer.byteLength(envelope.text, "utf8");
   try {
     return Buffer.byteLength(JSON.stringify(envelope.event), "utf8");
