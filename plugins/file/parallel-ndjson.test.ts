@@ -285,9 +285,16 @@ describe("parallel NDJSON reader", () => {
       );
       const ctx = { signal: new AbortController().signal, pushdown };
       await source.open?.(ctx);
-      const out = { records: [] as unknown[], invalid: [] as string[], verified: 0, log };
+      const out = { records: [] as unknown[], invalid: [] as string[], verified: 0, withBytes: 0, log };
       for await (const batch of source.batches(ctx)) {
-        for (const r of batch.records) out.records.push([r.position, r.text, r.value]);
+        for (const r of batch.records) {
+          // Bytes, where a record has them, are its text's UTF-8 exactly.
+          if (r.bytes !== undefined) {
+            expect(Buffer.compare(r.bytes, Buffer.from(r.text!, "utf8"))).toBe(0);
+            out.withBytes++;
+          }
+          out.records.push([r.position, r.text, r.value]);
+        }
         for (const bad of batch.invalid ?? []) out.invalid.push(bad.position + " " + bad.reason);
         if (batch.verified) out.verified += batch.records.length;
       }
@@ -296,6 +303,8 @@ describe("parallel NDJSON reader", () => {
     const one = await read(0, { passThrough: true, eventsUnread: true });
     const two = await read(2, { passThrough: true, eventsUnread: true });
     expect(two.log.join("")).toContain("with 2 workers verifying");
+    // Lines the workers verified come with their bytes (the file target copies them).
+    expect(two.withBytes).toBeGreaterThan(3000);
     expect(two.records).toEqual(one.records);
     expect(two.invalid).toEqual(one.invalid);
     expect(two.invalid.length).toBe(1);

@@ -32,7 +32,7 @@ import { fileURLToPath } from "node:url";
 import { PluginError, type SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder } from "./batch-builder.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
-import { LazyRecord } from "./lazy-record.ts";
+import { LazyBytesRecord, LazyRecord } from "./lazy-record.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import {
   rangeBytes as bytesOfRange,
@@ -465,21 +465,20 @@ class SpanReader {
    * (the range plus its last line, so at most `rangeBytes + maxRecordBytes`), kept for the next
    * range unless it grew past twice the range size.
    */
-  async read(
-    texts: RangeTexts,
-    kinds: Uint8Array | undefined,
-    rangeBytes: number,
-  ): Promise<(k: number) => string> {
+  async read(texts: RangeTexts, kinds: Uint8Array | undefined, rangeBytes: number): Promise<RangeLines> {
     if (texts.kind === "joined") {
       const { joined, ends } = texts;
-      return (k) => joined.slice(k === 0 ? 0 : ends[k - 1]!, ends[k]!);
+      return { text: (k) => joined.slice(k === 0 ? 0 : ends[k - 1]!, ends[k]!) };
     }
     const { base, starts, ends } = texts;
-    if (starts.length === 0) return () => "";
+    if (starts.length === 0) return { text: () => "" };
     const first = starts[0]!;
     const length = ends[ends.length - 1]! - first;
-    // Spans differ by a line or so: room for a few lines more, so the buffer is rarely replaced.
-    if (this.buffer.length < length || this.buffer.length > 2 * Math.max(length, rangeBytes))
+    // Verified lines (kinds) keep views of the span as their bytes, so it gets a buffer of its
+    // own; otherwise spans differ by a line or so: room for a few lines more, so the buffer is
+    // rarely replaced.
+    if (kinds !== undefined) this.buffer = Buffer.allocUnsafe(length);
+    else if (this.buffer.length < length || this.buffer.length > 2 * Math.max(length, rangeBytes))
       this.buffer = Buffer.allocUnsafe(Math.max(length, rangeBytes) + SPAN_SLACK);
     const buffer = this.buffer;
     let read = 0;
@@ -490,11 +489,21 @@ class SpanReader {
     }
     // The worker decoded these texts from valid UTF-8; ASCII ones decode cheapest as latin1
     // (measured: ~35% less than utf8 on the benchmark's lines).
-    return (k) =>
-      kinds !== undefined && (kinds[k]! & KIND_ASCII) !== 0
-        ? buffer.toString("latin1", starts[k]! - first, ends[k]! - first)
-        : buffer.toString("utf8", starts[k]! - first, ends[k]! - first);
+    return {
+      text: (k) =>
+        kinds !== undefined && (kinds[k]! & KIND_ASCII) !== 0
+          ? buffer.toString("latin1", starts[k]! - first, ends[k]! - first)
+          : buffer.toString("utf8", starts[k]! - first, ends[k]! - first),
+      bytes: (k) => buffer.subarray(starts[k]! - first, ends[k]! - first),
+    };
   }
+}
+
+/** A range's lines as the main thread hands them on: texts, and their bytes when it re-read them. */
+interface RangeLines {
+  text(k: number): string;
+  /** A view of line `k`'s bytes in a buffer that is not reused (verified answers only). */
+  bytes?(k: number): Buffer;
 }
 
 /**
@@ -504,7 +513,7 @@ class SpanReader {
  */
 function* fromWorker(
   result: Extract<RangeResult, { type: "result" }>,
-  text: (k: number) => string,
+  lines: RangeLines,
   options: ParallelOptions,
   lineBase: number,
 ): Generator<SourceBatch> {
@@ -530,11 +539,17 @@ function* fromWorker(
     }
     if (k === count) break;
     if (kinds !== undefined) {
-      // Parsed and checked in the worker: parsed again only if something reads `value`.
-      builder.records.push(new LazyRecord(text(k), name + ":" + (lineBase + textLines[k]!)));
+      // Parsed and checked in the worker: decoded only if something reads `text`, parsed only if
+      // something reads `value` (a `file:` target copies the bytes).
+      const position = name + ":" + (lineBase + textLines[k]!);
+      builder.records.push(
+        lines.bytes
+          ? new LazyBytesRecord(lines.bytes(k), (kinds[k]! & KIND_ASCII) !== 0, position)
+          : new LazyRecord(lines.text(k), position),
+      );
       if ((kinds[k]! & KIND_EVENT) === 0) allEvents = false;
       if (builder.records.length >= batchSize) yield take();
-    } else if (builder.add(text(k), name, lineBase + textLines[k]!, 0)) {
+    } else if (builder.add(lines.text(k), name, lineBase + textLines[k]!, 0)) {
       yield take();
     }
   }
