@@ -65,11 +65,12 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
           minimum: 0,
           description:
             "Workers (child processes; threads in the compiled binary) that read plain NDJSON files in byte " +
-            "ranges, prefilter and (with the run's pattern) match there, sending back only lines that may match " +
-            "(0: never). Unset: the source chooses, using one per core (at most 4) for files of 64 MiB or more " +
-            "when the pattern can be matched in the workers and at least 1.5 cores are idle (cores minus the " +
-            "load average), else none. Takes " +
-            "effect only with the prefilter's literal sets; same records, order and positions either way (see " +
+            "ranges: with the run's pattern they prefilter and match there, sending back only lines that may " +
+            "match; in a match-all run into a text-writing target (file:, stdout:) they parse and check every " +
+            "record (0: never). Unset: the source chooses, for files of 64 MiB or more: match-all runs get one " +
+            "worker per other core (at most 3) when a core is idle (cores minus the load average); pattern " +
+            "runs only with 3 or more cores, 2 of them idle (on 2 cores they cost more CPU than they save). " +
+            "Each worker adds ~60 MiB of memory. Same records, order and positions either way (see " +
             "docs/performance.md for the figures).",
         },
       },
