@@ -78,6 +78,25 @@ export class BatchBuilder {
   }
 
   /**
+   * Adds a record's text that is certainly a valid EventBridge event (the NDJSON reader's
+   * validator, json-validate.ts, said so) without parsing it: in verify mode it becomes a lazy
+   * record as {@link addParsed} would make it; otherwise this is {@link add}. The text prefilter
+   * still applies. Returns `true` when the batch must be emitted now.
+   */
+  addEvent(text: string, file: string, line: number, column: number): boolean {
+    if (!this.verify || !this.parse) return this.add(text, file, line, column);
+    const prefilter = this.prefilter;
+    if (prefilter !== undefined && !prefilter(text)) {
+      this.prefiltered++;
+      return ++this.seen >= this.seenLimit;
+    }
+    this.records.push(
+      new LazyRecord(text, column === 0 ? file + ":" + line : file + ":" + line + ":" + column),
+    );
+    return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
+  }
+
+  /**
    * Counts a record that a prefilter on raw bytes ruled out (never decoded). Returns `true`
    * when the batch must be emitted now, like {@link add}.
    */

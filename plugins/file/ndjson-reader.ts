@@ -2,6 +2,13 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
 import type { BytePrefilter } from "./byte-prefilter.ts";
+import {
+  acquireEventValidator,
+  type EventValidator,
+  MAX_BLOCK,
+  releaseEventValidator,
+  YES,
+} from "./json-validate.ts";
 import { firstInvalidUtf8, lenientDecoder, previewBytes } from "./utf8.ts";
 
 /** What the NDJSON and array readers need to know about one input. */
@@ -22,6 +29,12 @@ export interface ReaderOptions {
    * {@link BatchBuilder}). @default false
    */
   verify?: boolean;
+  /**
+   * In verify mode, let the WebAssembly validator (json-validate.ts) pass the lines it proves
+   * to be events without `JSON.parse`; `false` parses every line (tests compare the two).
+   * @default true
+   */
+  validate?: boolean;
   /** Line number of the input's first line (a resumed read starts mid-file). @default 1 */
   startLine?: number;
   /**
@@ -52,6 +65,11 @@ interface LineCursor {
   encoding: "latin1" | "utf8";
   /** Set when the block is not valid UTF-8: each line is then checked on its own. */
   checkEachLine: boolean;
+  /** Set when the block is loaded in the validator: its answers are read from `answer` on. */
+  validated: boolean;
+  /** The next of the validator's `answers` records to read. */
+  answer: number;
+  answers: number;
 }
 
 /**
@@ -64,10 +82,35 @@ interface LineCursor {
  * decoding the block and slicing it, and each record's text is its own small string instead of
  * a slice that would keep the whole block alive. A line longer than a chunk is kept as a list of
  * pieces and joined once when its newline arrives, so huge lines cost linear time.
+ *
+ * In verify mode (`options.verify`), each valid UTF-8 block of at most `MAX_BLOCK` bytes is
+ * also copied into the event validator (json-validate.ts), which answers per line "certainly
+ * an event" or "don't know": those events go into the batch as lazy records without being
+ * parsed, the other lines through `JSON.parse` as before (same records, positions, errors).
  */
 export async function* readNdjson(
   input: AsyncIterable<Uint8Array>,
   options: ReaderOptions,
+): AsyncGenerator<SourceBatch> {
+  const validator =
+    (options.verify ?? false) && (options.parse ?? true) && options.validate !== false
+      ? acquireEventValidator()
+      : undefined;
+  if (validator === undefined) {
+    yield* readLines(input, options, undefined);
+    return;
+  }
+  try {
+    yield* readLines(input, options, validator);
+  } finally {
+    releaseEventValidator(validator);
+  }
+}
+
+async function* readLines(
+  input: AsyncIterable<Uint8Array>,
+  options: ReaderOptions,
+  validator: EventValidator | undefined,
 ): AsyncGenerator<SourceBatch> {
   // With a byte prefilter, lines are tested before decoding and the text test is not needed.
   const builder = new BatchBuilder(
@@ -83,6 +126,9 @@ export async function* readNdjson(
     line: options.startLine ?? 1,
     encoding: "utf8",
     checkEachLine: false,
+    validated: false,
+    answer: 0,
+    answers: 0,
   };
   let pieces: Uint8Array[] = [];
   let carried = 0;
@@ -104,6 +150,14 @@ export async function* readNdjson(
     cursor.pos = 0;
     cursor.encoding = ascii ? "latin1" : "utf8";
     cursor.checkEachLine = !ascii && !isUtf8(bytes);
+    if (validator !== undefined && !cursor.checkEachLine && bytes.length <= MAX_BLOCK) {
+      validator.load(bytes);
+      cursor.answer = 0;
+      cursor.answers = 0;
+      while (scanValidatedLines(cursor, builder, options.name, bytePrefilter, validator))
+        yield withCursor(builder.take(), blockStart + cursor.pos);
+      return;
+    }
     while (scanLines(cursor, builder, options.name, bytePrefilter))
       yield withCursor(builder.take(), blockStart + cursor.pos);
   };
@@ -212,6 +266,59 @@ function scanLines(
   }
   cursor.pos = pos;
   cursor.line = line;
+  return false;
+}
+
+/**
+ * {@link scanLines} for a block loaded in the validator: each line's end and answer come from
+ * its records; "yes" lines are added unparsed ({@link BatchBuilder.addEvent}), the others as
+ * in {@link scanLines}.
+ */
+function scanValidatedLines(
+  cursor: LineCursor,
+  builder: BatchBuilder,
+  name: string,
+  bytePrefilter: BytePrefilter | undefined,
+  validator: EventValidator,
+): boolean {
+  const bytes = cursor.bytes;
+  const length = bytes.length;
+  const encoding = cursor.encoding;
+  let pos = cursor.pos;
+  let line = cursor.line;
+  let records = validator.records;
+  let answer = cursor.answer;
+  let answers = cursor.answers;
+  while (pos < length) {
+    if (answer === answers) {
+      answers = validator.validate(pos);
+      records = validator.records;
+      answer = 0;
+    }
+    const record = records[answer++]!;
+    const next = record & 0x7fffffff;
+    let end = next;
+    if (end > pos && bytes[end - 1] === 13) end--;
+    if (end > pos && (record >= YES || !isBlank(bytes, pos, end))) {
+      let emit: boolean;
+      if (bytePrefilter !== undefined && !bytePrefilter(bytes, pos, end)) emit = builder.skipPrefiltered();
+      else if (record >= YES) emit = builder.addEvent(bytes.toString(encoding, pos, end), name, line, 0);
+      else emit = builder.add(bytes.toString(encoding, pos, end), name, line, 0);
+      if (emit) {
+        cursor.pos = next + 1;
+        cursor.line = line + 1;
+        cursor.answer = answer;
+        cursor.answers = answers;
+        return true;
+      }
+    }
+    pos = next + 1;
+    line++;
+  }
+  cursor.pos = pos;
+  cursor.line = line;
+  cursor.answer = answer;
+  cursor.answers = answers;
   return false;
 }
 
