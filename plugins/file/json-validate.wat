@@ -60,23 +60,20 @@
         (br $more)))
     (local.get $p))
 
-  ;; Bit k set when byte p + k is a quote, a backslash or < 0x20.
-  (func $special (param $p i32) (result i32)
-    (local $v v128)
-    (local.set $v (v128.load (local.get $p)))
-    (i8x16.bitmask
-      (v128.or
-        (v128.or (i8x16.eq (local.get $v) (global.get $quotes)) (i8x16.eq (local.get $v) (global.get $backslashes)))
-        (i8x16.lt_u (local.get $v) (global.get $controls)))))
-
   ;; A string's contents from `p` (just after its opening quote): the position just after its
   ;; closing quote, or 0 when it is not a valid string before the line's end.
   (func $string (param $p i32) (result i32)
+    (local $v v128)
     (local $m i32)
     (local $c i32)
     (local $e i32)
     (loop $more
-      (local.set $m (call $special (local.get $p)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $m
+        (i8x16.bitmask
+          (v128.or
+            (v128.or (i8x16.eq (local.get $v) (global.get $quotes)) (i8x16.eq (local.get $v) (global.get $backslashes)))
+            (i8x16.lt_u (local.get $v) (global.get $controls)))))
       (if (i32.eqz (local.get $m))
         (then
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
@@ -110,9 +107,15 @@
   ;; A top-level key's contents from `p`: the position of its closing quote, or 0 when a
   ;; backslash or a control character comes first ("don't know").
   (func $plainKey (param $p i32) (result i32)
+    (local $v v128)
     (local $m i32)
     (loop $more
-      (local.set $m (call $special (local.get $p)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $m
+        (i8x16.bitmask
+          (v128.or
+            (v128.or (i8x16.eq (local.get $v) (global.get $quotes)) (i8x16.eq (local.get $v) (global.get $backslashes)))
+            (i8x16.lt_u (local.get $v) (global.get $controls)))))
       (if (i32.eqz (local.get $m))
         (then
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
@@ -244,9 +247,12 @@
                   (local.set $key (i32.const 0))
                   (local.set $p (call $string (local.get $p)))
                   (if (i32.eqz (local.get $p)) (then (return (i32.const 0))))))
-              (local.set $p (call $ws (local.get $p)))
+              (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32))
+                (then (local.set $p (call $ws (local.get $p)))))
               (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 58)) (then (return (i32.const 0))))
-              (local.set $p (call $ws (i32.add (local.get $p) (i32.const 1))))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32))
+                (then (local.set $p (call $ws (local.get $p)))))
               (if (local.get $key)
                 (then
                   ;; Each of the three keys once; `source` and `detail-type` hold strings.

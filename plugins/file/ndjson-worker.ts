@@ -9,8 +9,9 @@
  * engine would report, see {@link certainlyUnmatched}): the main thread then parses ~4% of the
  * lines instead of ~10%.
  *
- * In a match-all pass-through run (`verify`), the worker parses every line, checks it is an
- * EventBridge event exactly as the engine does (`isEventBridgeEvent`, imported), and sends back
+ * In a match-all pass-through run (`verify`), the worker reads in the reader's verify mode: the
+ * event validator (json-validate.ts) proves most lines EventBridge events without parsing, the
+ * others are parsed and checked exactly as the engine does (`isEventBridgeEvent`); it sends back
  * where each text is in the file instead of the text (see {@link RangeTexts}).
  *
  * Importing the pattern and event-shape modules from a plugin is an exception allowed for this
@@ -22,6 +23,7 @@ import { open } from "node:fs/promises";
 import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import { type CompiledPattern, compilePattern } from "../../src/pattern/index.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
+import { LazyRecord } from "./lazy-record.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { hasBom } from "./utf8.ts";
 
@@ -233,6 +235,9 @@ export async function readRange(request: RangeRequest): Promise<RangeResult> {
     // Parsed here only to match or check shapes; the main thread parses again what it needs,
     // which is cheaper than structured-cloning the parsed values.
     parse: pattern !== undefined || verify,
+    // Match-all: the reader's verify mode, where its validator proves most lines events
+    // without `JSON.parse` (json-validate.ts); events come back as lazy records.
+    verify,
     // The reader counts the range's lines as it splits them (a second newline search cost ~10%).
     counter,
     ...(request.literals ? { bytePrefilter: compileBytePrefilter(request.literals) } : {}),
@@ -260,8 +265,7 @@ export async function readRange(request: RangeRequest): Promise<RangeResult> {
         ends.push(start + length);
         // As many bytes as UTF-16 units only when every character is ASCII.
         kinds.push(
-          (isEventBridgeEvent(record.value) ? KIND_EVENT : 0) |
-            (length === record.text!.length ? KIND_ASCII : 0),
+          (record instanceof LazyRecord ? KIND_EVENT : 0) | (length === record.text!.length ? KIND_ASCII : 0),
         );
       } else {
         texts.push(record.text!);
