@@ -146,5 +146,41 @@ describe.skipIf(wasmEventValidator() === undefined)("verify mode with the event 
     expect(batches[0]!.records.map((r) => r.text)).toEqual(text.trim().split("\n"));
     const [, plainParses] = await countingParses(() => read(text, true, false));
     expect(plainParses).toBe(4);
+    // The events come as bytes of their own (a file target copies them; nothing decodes).
+    const record = batches[0]!.records[0]!;
+    expect(record.bytes && Buffer.from(record.bytes).toString()).toBe(event);
+  });
+
+  test("records and invalid records keep their bytes when the input reuses its buffer", async () => {
+    const lines = Array.from(
+      { length: 300 },
+      (_, k) => `{"source":"s","detail-type":"t","detail":${k},"é":"${"x".repeat(k % 50)}"}`,
+    );
+    const bad = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]);
+    const bytes = Buffer.concat([Buffer.from(`${lines.join("\n")}\n`), bad, Buffer.from("\n")]);
+    // Both kinds of chunk: a Uint8Array view (as plain files give) and a Buffer view.
+    for (const reused of [new Uint8Array(1000), Buffer.alloc(1000)]) {
+      async function* input() {
+        for (let at = 0; at < bytes.length; at += 1000) {
+          const n = bytes.copy(reused, 0, at, at + 1000);
+          yield reused.subarray(0, n);
+          reused.fill(0x7b);
+        }
+      }
+      const batches: SourceBatch[] = [];
+      for await (const batch of readNdjson(input(), {
+        name: "in",
+        batchSize: 4,
+        maxRecordBytes: 1 << 20,
+        verify: true,
+      }))
+        batches.push(batch);
+      const records = batches.flatMap((b) => b.records);
+      expect(records.filter((r) => r.bytes !== undefined).length).toBeGreaterThan(250);
+      expect(records.map((r) => r.text)).toEqual(lines);
+      const invalid = batches.flatMap((b) => b.invalid ?? []);
+      expect(invalid.map((r) => r.position)).toEqual(["in:301:3"]);
+      expect([...invalid[0]!.bytes!]).toEqual([...bad]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import type { InvalidRecord, SourceBatch, SourceRecord } from "../../src/sdk/index.ts";
 import { findJsonSyntaxError, lineAndColumn } from "./json-error.ts";
-import { LazyRecord } from "./lazy-record.ts";
+import { LazyBytesRecord, LazyRecord } from "./lazy-record.ts";
 
 /** Longest text kept in an invalid record (for the report and the failed-events file). */
 export const INVALID_TEXT_LIMIT = 64 * 1024;
@@ -93,6 +93,19 @@ export class BatchBuilder {
     this.records.push(
       new LazyRecord(text, column === 0 ? file + ":" + line : file + ":" + line + ":" + column),
     );
+    return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
+  }
+
+  /**
+   * {@link addEvent} for a record given as its bytes (a view nobody writes to again): in verify
+   * mode without a text prefilter it becomes a lazy record that decodes only when read (a
+   * `file:` target copies the bytes); otherwise the bytes are decoded and added as text.
+   * `ascii`: they are all ASCII (decoded as latin1).
+   */
+  addEventBytes(bytes: Buffer, ascii: boolean, file: string, line: number): boolean {
+    if (!this.verify || !this.parse || this.prefilter !== undefined)
+      return this.addEvent(bytes.toString(ascii ? "latin1" : "utf8"), file, line, 0);
+    this.records.push(new LazyBytesRecord(bytes, ascii, file + ":" + line));
     return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
   }
 

@@ -19,11 +19,12 @@
  * full pattern to everything the source yields, so a worker may only drop records that
  * certainly do not match.
  */
+import { isAscii } from "node:buffer";
 import { open } from "node:fs/promises";
 import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import { type CompiledPattern, compilePattern } from "../../src/pattern/index.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
-import { LazyRecord } from "./lazy-record.ts";
+import { LazyBytesRecord, LazyRecord } from "./lazy-record.ts";
 import { readNdjson } from "./ndjson-reader.ts";
 import { hasBom } from "./utf8.ts";
 
@@ -259,14 +260,17 @@ export async function readRange(request: RangeRequest): Promise<RangeResult> {
       textLines.push(line);
       if (lineStarts) {
         // The text is its line's bytes without the newline (and a `\r`), decoded from valid UTF-8.
+        // Events the validator proved come as those bytes, never decoded here.
         const start = lineStarts[line - 1]!;
-        const length = Buffer.byteLength(record.text!);
+        const bytes = record.bytes;
+        const length = bytes !== undefined ? bytes.length : Buffer.byteLength(record.text!);
         starts.push(start);
         ends.push(start + length);
+        // In verify mode the events, and only they, are lazy records.
+        const event = record instanceof LazyBytesRecord || record instanceof LazyRecord;
         // As many bytes as UTF-16 units only when every character is ASCII.
-        kinds.push(
-          (record instanceof LazyRecord ? KIND_EVENT : 0) | (length === record.text!.length ? KIND_ASCII : 0),
-        );
+        const ascii = bytes !== undefined ? isAscii(bytes) : length === record.text!.length;
+        kinds.push((event ? KIND_EVENT : 0) | (ascii ? KIND_ASCII : 0));
       } else {
         texts.push(record.text!);
       }
