@@ -234,7 +234,8 @@
                   (then
                     (local.set $p (i32.add (local.get $p) (i32.const 1)))
                     (br $close))))
-              ;; A key, then `:`.
+              ;; A key, then `:`. Members with a string value loop here (most members are).
+              (loop $member
               (if (i32.ne (local.get $c) (i32.const 34)) (then (return (i32.const 0))))
               (local.set $p (i32.add (local.get $p) (i32.const 1)))
               (if (i32.eq (local.get $depth) (i32.const 1))
@@ -262,8 +263,26 @@
                         (i32.le_u (local.get $key) (i32.const 2))
                         (i32.ne (i32.load8_u (local.get $p)) (i32.const 34)))
                     (then (return (i32.const 0))))))
+              (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 34))
+                (then
+                  ;; A string value, then `,` and the next key, or `}`.
+                  (local.set $p (call $string (i32.add (local.get $p) (i32.const 1))))
+                  (if (i32.eqz (local.get $p)) (then (return (i32.const 0))))
+                  (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32))
+                    (then (local.set $p (call $ws (local.get $p)))))
+                  (local.set $c (i32.load8_u (local.get $p)))
+                  (if (i32.eq (local.get $c) (i32.const 44))
+                    (then
+                      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                      (if (i32.le_u (i32.load8_u (local.get $p)) (i32.const 32))
+                        (then (local.set $p (call $ws (local.get $p)))))
+                      (local.set $c (i32.load8_u (local.get $p)))
+                      (br $member)))
+                  (if (i32.ne (local.get $c) (i32.const 125)) (then (return (i32.const 0))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                  (br $close)))
               (local.set $state (i32.const 3))
-              (br $next))
+              (br $next)))
             ;; After `[`: `]` or a value.
             (if (i32.eq (local.get $c) (i32.const 93))
               (then
