@@ -9,10 +9,11 @@
  * `source`/`detail-type`/`detail`, nesting deeper than 128, or a block over {@link MAX_BLOCK}.
  * json-validate.test.ts compares its answers with `JSON.parse` on random and mutated lines.
  *
- * One call answers up to {@link MAX_LINES} lines (~0.3 ns a byte here, against ~2 ns for
- * `JSON.parse`). Memory: the module's memory holds one block (copied in once) and stays at the
- * largest block seen, at most {@link MAX_BLOCK} plus 128 KiB; larger blocks (a line longer
- * than that) are not validated.
+ * One call answers up to {@link MAX_LINES} lines: ~0.7 ns a byte here (0.56 µs per generated
+ * 812-byte event, against 1.6 µs for `JSON.parse`; JavaScriptCore runs it in its baseline
+ * tier, the optimizing one gains ~10%). Memory: the module's memory holds one block (copied in
+ * once) and stays at the largest block seen, at most {@link MAX_BLOCK} plus 128 KiB; larger
+ * blocks (a line longer than that) are not validated. Up to 4 idle validators are pooled.
  */
 import { isEventBridgeEvent } from "../../src/envelope/event-shape.ts";
 import { JSON_VALIDATE_WASM } from "./json-validate-wasm.ts";
