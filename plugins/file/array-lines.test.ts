@@ -16,6 +16,7 @@ import { seededRandom } from "../../test/support/seeded-random.ts";
 import { type ArrayPaths, readJsonArray } from "./array-reader.ts";
 import { compileBytePrefilter } from "./byte-prefilter.ts";
 import { acquireLineVerifier, jsLineVerifier, releaseLineVerifier, wasmLineVerifier } from "./json-scan.ts";
+import { LazyBytesRecord } from "./lazy-record.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
 
 async function* chunked(bytes: Uint8Array, random: () => number): AsyncIterable<Uint8Array> {
@@ -266,5 +267,44 @@ describe("JSON array line fast path", () => {
         invalid: [],
       },
     ]);
+  });
+
+  test("verify mode: elements the event validator proves go on as their bytes, unparsed; the rest are parsed", async () => {
+    const events = Array.from({ length: 50 }, (_, k) =>
+      JSON.stringify({ id: `e${k}`, source: "s", "detail-type": "t", detail: { k, s: "é" } }),
+    );
+    // A non-event, and an element with an escaped key (the validator does not say yes).
+    const lines = [
+      ...events.slice(0, 20),
+      '{"not":"an event"}',
+      '{"sour\\u0063e":"s","detail-type":"t","detail":1}',
+      ...events.slice(20),
+    ];
+    const bytes = enc.encode(`[\n${lines.map((l) => `  ${l}`).join(",\n")}\n]\n`);
+    const read = async (validate: boolean) => {
+      const out: Array<{ position: string; text: string | undefined; value: unknown; asBytes: boolean }> = [];
+      for await (const batch of readJsonArray(chunked(bytes, seededRandom(7)), {
+        name: "a.json",
+        batchSize: 8,
+        maxRecordBytes: 1 << 20,
+        verify: true,
+        validate,
+      }))
+        for (const r of batch.records)
+          out.push({
+            position: r.position,
+            text: r.text,
+            value: r.value,
+            asBytes: r instanceof LazyBytesRecord,
+          });
+      return out;
+    };
+    const proven = await read(true);
+    const parsed = await read(false);
+    const strip = (list: typeof proven) => list.map(({ asBytes: _, ...rest }) => rest);
+    expect(strip(proven)).toEqual(strip(parsed));
+    expect(proven[0]!.position).toBe("a.json:2:3");
+    expect(proven.filter((r) => r.asBytes)).toHaveLength(50);
+    expect(parsed.some((r) => r.asBytes)).toBe(false);
   });
 });

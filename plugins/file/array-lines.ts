@@ -29,7 +29,8 @@ import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
 import type { BatchBuilder } from "./batch-builder.ts";
 import type { BytePrefilter } from "./byte-prefilter.ts";
-import { COMMA, type LineVerifier, MAX_RECORDS, plainBlockStore } from "./json-scan.ts";
+import { type BlockStore, COMMA, type LineVerifier, MAX_RECORDS, plainBlockStore } from "./json-scan.ts";
+import { type EventValidator, MAX_BLOCK, YES } from "./json-validate.ts";
 
 /** Where the array's grammar stands at a line start (a subset of the scanner's states). */
 export type LineState = "before-array" | "first-element" | "next-element" | "after-element";
@@ -66,6 +67,11 @@ export async function* readArrayLines(
     bytePrefilter?: BytePrefilter;
     /** Required with a prefilter: proves the lines it rules out. */
     verifier?: LineVerifier;
+    /**
+     * In verify mode without a prefilter (nothing reads parsed events): proves elements events
+     * without `JSON.parse` (json-validate.ts); they go on as their bytes, like NDJSON lines.
+     */
+    events?: EventValidator;
   },
 ): AsyncGenerator<SourceBatch, Handover> {
   const prefilter = options.prefilter;
@@ -77,6 +83,9 @@ export async function* readArrayLines(
   // Without a prefilter, a verifier still splits the lines (its records), but every verified
   // element is parsed as without one.
   const store = verifier ?? plainBlockStore();
+  const events = verifier === undefined ? options.events : undefined;
+  const proof: ElementProof | undefined = events ? { lines: 0, starts: [], ends: [], yes: [] } : undefined;
+  const scratch = plainBlockStore();
   let state: LineState = "before-array";
   let line = 1;
   /** The current block is `block[0, size)`; its partial last line starts at `carryFrom`. */
@@ -108,6 +117,11 @@ export async function* readArrayLines(
     // Bytes that are not UTF-8 make records invalid: the exact scanner knows how to say where.
     if (!ascii && !isUtf8(bytes)) return handover(block.subarray(0, size));
     const encoding = ascii ? "latin1" : "utf8";
+    const proven =
+      events !== undefined && proof !== undefined && last + 1 <= MAX_BLOCK
+        ? proveElements(events, bytes, last, scratch, proof)
+        : undefined;
+    let lineIndex = 0;
     let pos = 0;
     while (pos <= last) {
       if (verifier !== undefined) {
@@ -159,6 +173,7 @@ export async function* readArrayLines(
         if (count === MAX_RECORDS || pos > last) continue;
       }
       const newline = bytes.indexOf(10, pos);
+      const index = lineIndex++;
       let start = pos;
       while (start < newline && isWhitespace(bytes[start]!)) start++;
       let end = newline;
@@ -189,6 +204,22 @@ export async function* readArrayLines(
         const closing = bytes[elementEnd - 1];
         if ((closing !== 125 && closing !== 93) || elementEnd - start > options.maxRecordBytes)
           return handover(block.subarray(pos, size));
+        if (
+          proven !== undefined &&
+          proven.yes[index] === true &&
+          proven.starts[index] === start &&
+          proven.ends[index] === elementEnd
+        ) {
+          // Proven an event without a parse: handed on as a copy of its bytes.
+          const copy = Buffer.allocUnsafe(elementEnd - start);
+          bytes.copy(copy, 0, start, elementEnd);
+          const emit = builder.addEventBytes(copy, ascii, options.name, line, start - pos + 1);
+          state = after;
+          pos = newline + 1;
+          line++;
+          if (emit) yield builder.take();
+          continue;
+        }
         const text = bytes.toString(encoding, start, elementEnd);
         let value: unknown;
         try {
@@ -209,4 +240,62 @@ export async function* readArrayLines(
       line++;
     }
   }
+}
+
+/** Per line of a block, in order: where its element would be, and whether it is proven an event. */
+interface ElementProof {
+  lines: number;
+  starts: number[];
+  ends: number[];
+  yes: boolean[];
+}
+
+/**
+ * Asks the event validator about every line of `bytes[0, last]` that looks like an element
+ * (`{`/`[` after whitespace, up to its trailing comma and whitespace), exactly as the line loop
+ * trims it: each such element is copied, with a newline, into `scratch`, and the block of those
+ * lines is validated at once. The loop uses an answer only where its own element has the same
+ * bounds, so a mismatch can only cost a parse.
+ */
+function proveElements(
+  events: EventValidator,
+  bytes: Buffer,
+  last: number,
+  scratch: BlockStore,
+  proof: ElementProof,
+): ElementProof {
+  let lines = 0;
+  let total = 0;
+  let out = scratch.reserve(last + 1);
+  for (let pos = 0; pos <= last; lines++) {
+    const newline = bytes.indexOf(10, pos);
+    let start = pos;
+    while (start < newline && isWhitespace(bytes[start]!)) start++;
+    let end = newline;
+    while (end > start && isWhitespace(bytes[end - 1]!)) end--;
+    if (bytes[end - 1] === 44) {
+      end--;
+      while (end > start && isWhitespace(bytes[end - 1]!)) end--;
+    }
+    const first = bytes[start];
+    if (end <= start || (first !== 123 && first !== 91)) end = start;
+    proof.starts[lines] = start;
+    proof.ends[lines] = end;
+    proof.yes[lines] = false;
+    out = scratch.reserve(total + (end - start) + 1);
+    bytes.copy(out, total, start, end);
+    total += end - start;
+    out[total++] = 10;
+    pos = newline + 1;
+  }
+  proof.lines = lines;
+  events.load(out.subarray(0, total));
+  for (let at = 0, k = 0; k < lines; ) {
+    const answered = events.validate(at);
+    if (answered === 0) break;
+    const records = events.records;
+    for (let j = 0; j < answered && k < lines; j++, k++) proof.yes[k] = records[j]! >= YES;
+    at = (records[answered - 1]! & 0x7fffffff) + 1;
+  }
+  return proof;
 }

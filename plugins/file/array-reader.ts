@@ -1,8 +1,9 @@
 import { isAscii, isUtf8 } from "node:buffer";
 import type { SourceBatch } from "../../src/sdk/index.ts";
-import { type LineState, readArrayLines } from "./array-lines.ts";
+import { type Handover, type LineState, readArrayLines } from "./array-lines.ts";
 import { BatchBuilder, INVALID_TEXT_LIMIT } from "./batch-builder.ts";
 import { acquireLineVerifier, type LineVerifier, releaseLineVerifier } from "./json-scan.ts";
+import { acquireEventValidator, releaseEventValidator } from "./json-validate.ts";
 import type { ReaderOptions } from "./ndjson-reader.ts";
 import { completeUtf8Prefix, firstInvalidUtf8, lenientDecoder } from "./utf8.ts";
 
@@ -150,10 +151,21 @@ async function* read(
   let head: Uint8Array | undefined;
   let ended = false;
   if (verifier !== null) {
-    const handover = yield* readArrayLines(iterator, builder, {
-      ...options,
-      ...(verifier ? { verifier } : {}),
-    });
+    // Nothing reads parsed events: the event validator proves elements without a parse.
+    const events =
+      options.verify === true && options.prefilter === undefined && options.validate !== false && !verifier
+        ? acquireEventValidator()
+        : undefined;
+    let handover: Handover;
+    try {
+      handover = yield* readArrayLines(iterator, builder, {
+        ...options,
+        ...(verifier ? { verifier } : {}),
+        ...(events ? { events } : {}),
+      });
+    } finally {
+      if (events) releaseEventValidator(events);
+    }
     if (handover.aborted) return;
     scan.state = LINE_STATES[handover.state];
     scan.line = handover.line;

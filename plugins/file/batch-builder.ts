@@ -102,10 +102,12 @@ export class BatchBuilder {
    * `file:` target copies the bytes); otherwise the bytes are decoded and added as text.
    * `ascii`: they are all ASCII (decoded as latin1).
    */
-  addEventBytes(bytes: Buffer, ascii: boolean, file: string, line: number): boolean {
+  addEventBytes(bytes: Buffer, ascii: boolean, file: string, line: number, column = 0): boolean {
     if (!this.verify || !this.parse || this.prefilter !== undefined)
-      return this.addEvent(bytes.toString(ascii ? "latin1" : "utf8"), file, line, 0);
-    this.records.push(new LazyBytesRecord(bytes, ascii, file + ":" + line));
+      return this.addEvent(bytes.toString(ascii ? "latin1" : "utf8"), file, line, column);
+    this.records.push(
+      new LazyBytesRecord(bytes, ascii, column === 0 ? file + ":" + line : file + ":" + line + ":" + column),
+    );
     return this.records.length >= this.batchSize || ++this.seen >= this.seenLimit;
   }
 
