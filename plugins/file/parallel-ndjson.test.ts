@@ -222,13 +222,16 @@ describe("parallel NDJSON reader", () => {
       cores: 2,
       load: 0.2,
     };
-    // A match-all pass-through run: this thread reads too, so one worker per other core.
-    expect(await chooseWorkers(base)).toBe(1);
+    // A match-all pass-through run: measured no gain on 2 cores, so 3 cores with 2 idle; this
+    // thread reads too, so one worker per other core.
+    expect(await chooseWorkers(base)).toBe(0);
+    expect(await chooseWorkers({ ...base, cores: 3, load: 0.5 })).toBe(2);
+    expect(await chooseWorkers({ ...base, cores: 3, load: 1.5 })).toBe(0);
     expect(await chooseWorkers({ ...base, cores: 4, load: 0 })).toBe(3);
     expect(await chooseWorkers({ ...base, cores: 16, load: 0 })).toBe(AUTO_WORKERS_MAX);
     expect(await chooseWorkers({ ...base, cores: 1, load: 0 })).toBe(0);
     // A busy machine has no idle core for them; no more workers than idle cores.
-    expect(await chooseWorkers({ ...base, load: 1.1 })).toBe(0);
+    expect(await chooseWorkers({ ...base, cores: 4, load: 2.1 })).toBe(0);
     expect(await chooseWorkers({ ...base, cores: 8, load: 6 })).toBe(2);
     expect(await chooseWorkers({ ...base, cores: 8, load: 7.5 })).toBe(0);
     expect(await chooseWorkers({ ...base, path: small })).toBe(0);

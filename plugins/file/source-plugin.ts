@@ -67,9 +67,9 @@ export function createFileSourcePlugin(stdin?: StdinFactory) {
             "Workers (child processes; threads in the compiled binary) that read plain NDJSON files in byte " +
             "ranges: with the run's pattern they prefilter and match there, sending back only lines that may " +
             "match; in a match-all run into a text-writing target (file:, stdout:) they parse and check every " +
-            "record (0: never). Unset: the source chooses, for files of 64 MiB or more: match-all runs get one " +
-            "worker per other core (at most 3) when a core is idle (cores minus the load average); pattern " +
-            "runs only with 3 or more cores, 2 of them idle (on 2 cores they cost more CPU than they save). " +
+            "record (0: never). Unset: the source chooses, for files of 64 MiB or more: one worker per other " +
+            "core (at most 3) with 3 or more cores, 2 of them idle (cores minus the load average); on 2 cores " +
+            "they cost more CPU than they save, so none. " +
             "Each worker adds ~60 MiB of memory. Same records, order and positions either way (see " +
             "docs/performance.md for the figures).",
         },

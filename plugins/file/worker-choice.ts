@@ -3,20 +3,21 @@
  * whenever it would otherwise wait (parallel-ndjson.ts), so `n` workers and it make `n + 1`
  * readers. Workers pay off only where they take more work off that thread than they cost:
  *
- * - in a match-all pass-through run (nothing reads events), they parse and check every line and
- *   send the texts back verified, so the engine never parses them: measured on 2 cores with
- *   both free, 1.25× one thread with 1 worker (1.29× with 2);
+ * - in a match-all pass-through run (nothing reads events), they check every line (the event
+ *   validator, else `JSON.parse`) and send back where the verified texts are. With the validator
+ *   one thread does this at ~1.2× the plain `JSON.parse` loop, and on 2 cores with both free
+ *   1 worker gave 1.02× one thread (2 workers 0.93×) for 1.4× its CPU and ~130 MiB more memory;
  * - with the run's pattern, they prefilter, parse and match their ranges and send back only
  *   the lines that may match. One thread already keeps ~1.35 cores busy (its collector, JIT
  *   and read threads), and each worker process brings its own start-up, JIT, collector and IPC:
- *   measured on 2 cores with both free, 0.93–0.97× one thread (3.0 s of CPU against 2.0 s per
- *   1M events). The default therefore needs 3 cores and 2 idle ones for them, where
- *   `(2.0 s + ~1 s) ÷ 3` cores beats one thread's ~1.5 s: an extrapolation from those CPU
- *   costs, not measured here;
+ *   measured on 2 cores with both free, 0.93–0.98× one thread (3.0 s of CPU against 2.0 s per
+ *   1M events);
  * - with a prefilter but no pattern they would only split lines: never by default.
  *
- * On small files starting them costs more than they save, and without idle cores they only
- * add their overhead, so the default turns them on only where they can pay (docs/performance.md).
+ * So the default needs 3 cores and 2 idle ones for them, where `(2.0 s + ~1 s) ÷ 3` cores beats
+ * one thread's ~1.5 s: an extrapolation from those CPU costs, not measured here (the machines
+ * have 2 cores). On small files starting them costs more than they save, and without idle cores
+ * they only add their overhead (docs/performance.md).
  */
 import { stat } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -27,15 +28,9 @@ export const AUTO_WORKERS_MIN_BYTES = 64 * 1024 * 1024;
 /** Most workers the default starts: more only compete for the same cores and memory. */
 export const AUTO_WORKERS_MAX = 3;
 
-/**
- * Idle cores (cores minus the 1-minute load average) the default needs before it starts
- * workers for a match-all run: they cost CPU of their own, which only a free core repays.
- */
-export const AUTO_WORKERS_MIN_IDLE_CORES = 1;
-
-/** Cores, and idle cores, the default needs before it starts workers to match a pattern. */
-export const AUTO_MATCHING_MIN_CORES = 3;
-export const AUTO_MATCHING_MIN_IDLE_CORES = 2;
+/** Cores, and idle cores (cores minus the 1-minute load average), the default needs for workers. */
+export const AUTO_WORKERS_MIN_CORES = 3;
+export const AUTO_WORKERS_MIN_IDLE_CORES = 2;
 
 /** What the choice depends on, for one input. */
 export interface WorkerChoiceInput {
@@ -70,9 +65,7 @@ export async function chooseWorkers(input: WorkerChoiceInput): Promise<number> {
   if (!matching && input.matchAll !== true) return 0;
   const cores = input.cores ?? navigator.hardwareConcurrency;
   const idle = cores - (input.load ?? loadavg()[0]!);
-  if (input.matchAll === true) {
-    if (cores < 2 || idle < AUTO_WORKERS_MIN_IDLE_CORES) return 0;
-  } else if (cores < AUTO_MATCHING_MIN_CORES || idle < AUTO_MATCHING_MIN_IDLE_CORES) return 0;
+  if (cores < AUTO_WORKERS_MIN_CORES || idle < AUTO_WORKERS_MIN_IDLE_CORES) return 0;
   const size = (await stat(input.path)).size;
   if (size < AUTO_WORKERS_MIN_BYTES) return 0;
   // This thread reads too: one worker per other core, no more than the idle cores.
