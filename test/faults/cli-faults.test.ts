@@ -46,7 +46,9 @@ beforeAll(() => {
     );
 });
 afterAll(() => {
-  if (fullDisk) spawnSync("umount", [fullDisk]);
+  // A handle still open on it (a process not yet gone) makes it busy: then detach it lazily, so
+  // the directory can go and no mount is left behind.
+  if (fullDisk && spawnSync("umount", [fullDisk]).status !== 0) spawnSync("umount", ["-l", fullDisk]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -153,9 +155,10 @@ describe("sqlite target", () => {
     const run = await runCli(["run", pipeline]);
     expect(run.code).toBe(1);
     const r = readReport(report);
-    const rows = new Database(db, { readonly: true }).query("select count(*) as n from events").get() as {
-      n: number;
-    };
+    // Closed at once: an open handle on the tmpfs would keep it from being unmounted.
+    const database = new Database(db, { readonly: true });
+    const rows = database.query("select count(*) as n from events").get() as { n: number };
+    database.close();
     expect(rows.n).toBe(r.targets[0]!.sent);
     expect(r.targets[0]!.sent).toBeLessThan(3000);
     expectAccounted(r, { failedPath: failed, inputById: byId(input) });
