@@ -106,14 +106,7 @@ export class ReportBuilder {
   /** A record that matched; `routed` is false when no target's route selected it. */
   matched(event: EventBridgeEvent, routed: boolean): void {
     const r = this.report;
-    if (this.batch) {
-      this.batch.read++;
-      this.batch.matched++;
-      if (!routed) this.batch.unrouted++;
-    }
-    r.source.read++;
-    r.filter.matched++;
-    if (!routed) r.filter.unrouted++;
+    this.countMatched(routed);
     if (r.filter.matched === 1) {
       r.events.firstId = event.id;
       r.events.firstTime = event.time;
@@ -125,6 +118,13 @@ export class ReportBuilder {
 
   /** Like {@link matched}, for an event not parsed yet: its `id` and `time` are read at the end. */
   matchedUnparsed(envelope: Envelope, routed: boolean): void {
+    this.countMatched(routed);
+    if (this.report.filter.matched === 1) this.firstUnparsed = envelope;
+    this.lastUnparsed = envelope;
+  }
+
+  /** Counts one matched record, in the batch's counts too. */
+  private countMatched(routed: boolean): void {
     const r = this.report;
     if (this.batch) {
       this.batch.read++;
@@ -134,8 +134,6 @@ export class ReportBuilder {
     r.source.read++;
     r.filter.matched++;
     if (!routed) r.filter.unrouted++;
-    if (r.filter.matched === 1) this.firstUnparsed = envelope;
-    this.lastUnparsed = envelope;
   }
 
   /** Fills the first and last event fields from events counted unparsed. */
