@@ -4,16 +4,8 @@
  * whitespace and escapes, and odd lines (events with a twist, non-events, mutated texts).
  */
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, under the name these tests use. */
+export { seededRandom as mulberry32 } from "../../src/sdk/testing/random.ts";
 
 /** Random JSON texts, written token by token with random whitespace and escapes. */
 export class Gen {
